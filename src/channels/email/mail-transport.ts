@@ -1,0 +1,255 @@
+// The mail transports kigen can use, behind one small interface. nodemailer stays in this folder.
+//
+// - smtp:   nodemailer's pooled SMTP transport (any relay, ESP, Gmail / Workspace with an app
+//           password in the URL or OAuth2).
+// - outbox: every message becomes an .eml file in a folder: the default when no transport is
+//           configured, so a fresh clone runs its main job with no mail server.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
+import nodemailer from 'nodemailer';
+
+/** OAuth2 (XOAUTH2) credentials, e.g. a Google Workspace sender. */
+export interface SmtpOAuth2Auth {
+  type: 'oauth2';
+  /** The mailbox to authenticate as (usually the From address). */
+  user: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  /** Token endpoint. Default: Google's (`https://accounts.google.com/o/oauth2/token`). */
+  accessUrl?: string | undefined;
+}
+
+export interface SmtpTransportConfig {
+  kind: 'smtp';
+  /**
+   * `smtp://host:587` (STARTTLS when offered) or `smtps://host:465` (TLS from the start),
+   * optionally with `user:pass@` (percent-encoded). Query parameters are nodemailer options
+   * (e.g. `?tls.servername=…`).
+   */
+  url: string;
+  pool: {
+    /** Parallel SMTP connections. nodemailer's default is 5. */
+    maxConnections: number;
+    /**
+     * Messages per connection before it is replaced. nodemailer's default (100) reconnects so
+     * often that it halves throughput on a long run: use thousands.
+     */
+    maxMessages: number;
+  };
+  /** OAuth2 instead of the URL's user:pass. When set, credentials in the URL are ignored. */
+  auth?: SmtpOAuth2Auth | undefined;
+  /**
+   * Limit for opening a connection and for the server's greeting, in ms.
+   * Default: the channel's per-attempt timeout (nodemailer's own defaults are 2 min / 30 s).
+   */
+  connectionTimeoutMs?: number | undefined;
+}
+
+export interface OutboxTransportConfig {
+  kind: 'outbox';
+  /** Folder for the .eml files; created on the first send. */
+  dir: string;
+}
+
+export type MailTransportConfig = SmtpTransportConfig | OutboxTransportConfig;
+
+/** One fully rendered message, ready for a transport. */
+export interface OutgoingMail {
+  /** Delivery key: the outbox derives the file name from it. */
+  deliveryKey: string;
+  /** RFC 5322 From, e.g. `kigen <noreply@example.jp>`. */
+  from: string;
+  to: { name: string; address: string };
+  subject: string;
+  html: string;
+  text: string;
+  /** Message-ID with angle brackets. */
+  messageId: string;
+  /** Extra headers (Auto-Submitted, …). */
+  headers: Record<string, string>;
+}
+
+export interface TransportReceipt {
+  messageId: string;
+  /** The server's last reply (SMTP) or the file written (outbox). */
+  response: string;
+}
+
+export interface MailTransport {
+  readonly kind: MailTransportConfig['kind'];
+  /** Resolves once the server accepted the message (or the file is in place); rejects with the transport's error. */
+  send(mail: OutgoingMail, signal: AbortSignal): Promise<TransportReceipt>;
+  /** Closes idle pooled connections; a connection delivering a message finishes first. */
+  close(): Promise<void>;
+}
+
+/** A transport configuration error: thrown at creation, before anything is sent. */
+export class MailTransportConfigError extends Error {
+  readonly code = 'ECONFIG';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MailTransportConfigError';
+  }
+}
+
+export function createMailTransport(config: MailTransportConfig): MailTransport {
+  return config.kind === 'smtp' ? createSmtpTransport(config) : createOutboxTransport(config);
+}
+
+function toSendMailOptions(mail: OutgoingMail, signal: AbortSignal): SendMailOptions {
+  return {
+    from: mail.from,
+    to: { name: mail.to.name, address: mail.to.address },
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId,
+    headers: mail.headers,
+    signal,
+    // Nothing we send points at files or URLs; refuse them should a value ever try.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+// ---------------------------------------------------------------- SMTP
+
+/** Checks the URL without ever echoing it (it may carry a password). */
+function parseSmtpUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (cause) {
+    throw new MailTransportConfigError(
+      'SMTP URL is not a valid URL; expected smtp://host:port or smtps://host:port',
+      {
+        cause,
+      },
+    );
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new MailTransportConfigError(
+      `SMTP URL must start with smtp:// or smtps:// (got ${url.protocol}//); use the outbox for local files`,
+    );
+  }
+  if (!url.hostname) throw new MailTransportConfigError('SMTP URL has no host');
+  return url;
+}
+
+function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
+  const url = parseSmtpUrl(config.url);
+  const { maxConnections, maxMessages } = config.pool;
+  if (!(Number.isInteger(maxConnections) && maxConnections >= 1)) {
+    throw new MailTransportConfigError(
+      `SMTP pool.maxConnections must be an integer ≥ 1 (got ${maxConnections})`,
+    );
+  }
+  if (!(maxMessages >= 1)) {
+    throw new MailTransportConfigError(`SMTP pool.maxMessages must be ≥ 1 (got ${maxMessages})`);
+  }
+  let auth: SMTPPoolOptions['auth'];
+  if (config.auth) {
+    // OAuth2 replaces the URL's credentials: nodemailer would otherwise let the URL win.
+    url.username = '';
+    url.password = '';
+    auth = {
+      type: 'OAuth2',
+      user: config.auth.user,
+      clientId: config.auth.clientId,
+      clientSecret: config.auth.clientSecret,
+      refreshToken: config.auth.refreshToken,
+      ...(config.auth.accessUrl ? { accessUrl: config.auth.accessUrl } : {}),
+    };
+  }
+  const timeouts =
+    config.connectionTimeoutMs === undefined
+      ? {}
+      : { connectionTimeout: config.connectionTimeoutMs, greetingTimeout: config.connectionTimeoutMs };
+  const options: SMTPPoolOptions & { pool: true } = {
+    pool: true,
+    url: url.href,
+    maxConnections,
+    maxMessages,
+    ...(auth ? { auth } : {}),
+    ...timeouts,
+    // Do not wait 5 s for a stalled peer to close a socket we ended.
+    socketCloseTimeout: 0,
+    logger: false,
+  };
+  const transporter: Transporter = nodemailer.createTransport(options);
+  // Every failure reaches the send's promise; without a listener an 'error' event would crash.
+  transporter.on('error', () => {});
+  return {
+    kind: 'smtp',
+    async send(mail, signal) {
+      const info = await transporter.sendMail(toSendMailOptions(mail, signal));
+      return { messageId: info.messageId, response: String(info.response ?? '') };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- outbox
+
+const MAX_SAFE_PART = 80;
+
+/**
+ * File name for a delivery key: the key with anything outside [A-Za-z0-9._-] replaced, cut to
+ * a bounded length, plus a hash of the full key so two keys never share a file. The same key
+ * always gives the same name: a resend overwrites its own file instead of adding a copy.
+ */
+export function outboxFileName(deliveryKey: string): string {
+  const safe = deliveryKey
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, MAX_SAFE_PART);
+  const hash = createHash('sha256').update(deliveryKey).digest('hex').slice(0, 16);
+  return `${safe || 'message'}-${hash}.eml`;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const err = new Error('Message sending aborted', { cause: signal.reason });
+  (err as Error & { code: string }).code = 'EABORT';
+  return err;
+}
+
+function createOutboxTransport(config: OutboxTransportConfig): MailTransport {
+  if (!config.dir) throw new MailTransportConfigError('outbox dir is empty');
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  let ready: Promise<unknown> | undefined;
+  return {
+    kind: 'outbox',
+    async send(mail, signal) {
+      if (signal.aborted) throw abortReason(signal);
+      ready ??= mkdir(config.dir, { recursive: true }).catch((err: unknown) => {
+        ready = undefined; // let a later send try again
+        throw err;
+      });
+      await ready;
+      const info = await composer.sendMail(toSendMailOptions(mail, signal));
+      const body = info.message;
+      if (!Buffer.isBuffer(body)) throw new Error('outbox: nodemailer returned a stream, expected a buffer');
+      if (signal.aborted) throw abortReason(signal);
+      const name = outboxFileName(mail.deliveryKey);
+      const target = join(config.dir, name);
+      // Same folder, so rename() is atomic: a reader sees the whole file or none.
+      const tmp = join(config.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      try {
+        await writeFile(tmp, body, { flag: 'wx' });
+        await rename(tmp, target);
+      } catch (err) {
+        await unlink(tmp).catch(() => {});
+        throw err;
+      }
+      return { messageId: info.messageId, response: target };
+    },
+    async close() {
+      composer.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// kigen's command line: the only place that prints results or chooses an exit code.
+import { Command, CommanderError } from 'commander';
+import { registerDbCommands } from './commands/db-commands.ts';
+import { exitCodeFor } from './context.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('kigen')
+    .description(
+      'Deadline notifications for disability-welfare offices: support-plan renewals and assessments',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  registerDbCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; anything else commander rejects is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const { code, message } = exitCodeFor(error);
+    process.stderr.write(`kigen: ${message}\n`);
+    return code;
+  }
+}
+
+process.exitCode = await main(process.argv);

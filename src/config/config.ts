@@ -1,0 +1,265 @@
+// Parse flags + environment + defaults once, with one schema that reports every problem at once.
+// Nothing below config/ reads process.env: the frozen result is passed down.
+import path from 'node:path';
+import { z } from 'zod';
+import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
+import { ConfigError } from './errors.ts';
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown IANA time zone (e.g. Asia/Tokyo)' },
+);
+
+const postgresUrl = z
+  .string()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must start with postgres:// or postgresql://' });
+
+const smtpUrl = z.string().refine((u) => /^smtps?:\/\/[^/]+/.test(u), {
+  message: 'must look like smtp://user:pass@host:587 or smtps://user:pass@host:465',
+});
+
+/**
+ * Every option, by its environment variable. Flags given on the command line override these.
+ * The README's "Configuration" table documents the same names and defaults.
+ */
+const envSchema = z.object({
+  /** Postgres server URL. Unset: embedded PGlite in KIGEN_DATA_DIR. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Folder for the embedded database, the outbox and run files. Default ./.kigen */
+  KIGEN_DATA_DIR: z.string().min(1).default('.kigen'),
+  /** Time zone of the offices: decides "today" and business days. Default Asia/Tokyo */
+  KIGEN_TIME_ZONE: timeZone.default('Asia/Tokyo'),
+  /** Extra closure days, MM-DD or MM-DD..MM-DD, comma separated (e.g. 12-29..01-03). Default none */
+  KIGEN_CLOSURES: z.string().default(''),
+  /** Offices per planning chunk. Default 1000 */
+  KIGEN_CHUNK_SIZE: int(1, 100_000).default(1000),
+  /** digest: one email per staff per run; per-office: one per staff per office. Default digest */
+  KIGEN_EMAIL_GROUPING: z.enum(['digest', 'per-office']).default('digest'),
+  /** production: skip is_test_data rows; test: only is_test_data rows. Default production */
+  KIGEN_DATA_SCOPE: z.enum(['production', 'test']).default('production'),
+  /** Messages in flight at once, all channels. Default 10 */
+  KIGEN_SEND_CONCURRENCY: int(1, 1000).default(10),
+  /** Sends per second per sender account (token bucket); 0 = unlimited. Default 0 */
+  KIGEN_SEND_RATE: z.coerce.number().min(0).max(10_000).default(0),
+  /** Emails per day per sender account; 0 = unlimited. Default 0 */
+  KIGEN_DAILY_QUOTA: int(0, 10_000_000).default(0),
+  /** Timeout of one send attempt, ms. Default 30000 */
+  KIGEN_SEND_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  /** Attempts per delivery within one run before it is recorded as failed. Default 5 */
+  KIGEN_MAX_ATTEMPTS: int(1, 50).default(5),
+  /** First retry delay, ms; doubles each attempt with jitter. Default 1000 */
+  KIGEN_RETRY_BASE_MS: int(0, 600_000).default(1000),
+  /** Longest retry delay, ms. Default 60000 */
+  KIGEN_RETRY_MAX_MS: int(0, 3_600_000).default(60_000),
+  /** SMTP relay, smtp:// or smtps://. Unset: emails are written as .eml files to <data dir>/outbox */
+  SMTP_URL: smtpUrl.optional(),
+  /** Pooled SMTP connections. Default 5 */
+  SMTP_POOL_SIZE: int(1, 100).default(5),
+  /** Messages per SMTP connection before it is renewed. Default 1000 */
+  SMTP_MAX_MESSAGES: int(1, 1_000_000).default(1000),
+  /** OAuth2 for Gmail / Google Workspace (all four, or none). */
+  SMTP_OAUTH_USER: z.string().optional(),
+  SMTP_OAUTH_CLIENT_ID: z.string().optional(),
+  SMTP_OAUTH_CLIENT_SECRET: z.string().optional(),
+  SMTP_OAUTH_REFRESH_TOKEN: z.string().optional(),
+  /** From header of every email. Default "kigen <kigen@localhost>" */
+  MAIL_FROM: z.string().min(3).default('kigen <kigen@localhost>'),
+  /** Product name shown in the subject. Default kigen */
+  APP_NAME: z.string().min(1).default('kigen'),
+  /** Link of the email's button. Default http://localhost:3000/ */
+  DASHBOARD_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('http://localhost:3000/'),
+  /** Web Push VAPID keys (kigen keys vapid) and subject (mailto: or https:). Unset: push is off. */
+  VAPID_PUBLIC_KEY: z.string().optional(),
+  VAPID_PRIVATE_KEY: z.string().optional(),
+  VAPID_SUBJECT: z.string().optional(),
+  /** How long the push service keeps an undelivered notice, seconds. Default 86400 */
+  PUSH_TTL_SECONDS: int(0, 2_419_200).default(86_400),
+  /** When `kigen schedule` starts a run (cron, 5 fields). Default "0 9 * * *" */
+  KIGEN_SCHEDULE_CRON: z.string().default('0 9 * * *'),
+  /** Log level: fatal, error, warn, info, debug, trace, silent. Default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type EnvInput = Record<string, string | undefined>;
+
+export interface Config {
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  timeZone: string;
+  closures: ClosureRange[];
+  chunkSize: number;
+  emailGrouping: 'digest' | 'per-office';
+  dataScope: 'production' | 'test';
+  delivery: {
+    concurrency: number;
+    ratePerSecond: number;
+    dailyQuota: number;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
+  mail: {
+    transport:
+      | { kind: 'outbox'; dir: string }
+      | {
+          kind: 'smtp';
+          url: string;
+          pool: { maxConnections: number; maxMessages: number };
+          oauth2?: { user: string; clientId: string; clientSecret: string; refreshToken: string };
+        };
+    from: string;
+    appName: string;
+    dashboardUrl: string;
+  };
+  push: { publicKey: string; privateKey: string; subject: string; ttlSeconds: number } | null;
+  scheduleCron: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+/**
+ * Builds the configuration from the environment with command-line flags on top
+ * (flags use the same names as the environment variables). Throws ConfigError listing every problem.
+ */
+export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cwd()): Readonly<Config> {
+  const merged: EnvInput = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = flags[key] ?? env[key];
+    // An empty variable counts as unset, as most tools treat it.
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  const parsed = envSchema.safeParse(merged);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      const shown =
+        key.includes('PASSWORD') || key.includes('SECRET') || key.includes('PRIVATE')
+          ? ''
+          : ` (got "${merged[key]}")`;
+      problems.push(`${key}: ${issue.message}${merged[key] === undefined ? '' : shown}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const oauthKeys = [
+    'SMTP_OAUTH_USER',
+    'SMTP_OAUTH_CLIENT_ID',
+    'SMTP_OAUTH_CLIENT_SECRET',
+    'SMTP_OAUTH_REFRESH_TOKEN',
+  ] as const;
+  const oauthSet = oauthKeys.filter((k) => e[k] !== undefined);
+  if (oauthSet.length > 0 && oauthSet.length < oauthKeys.length) {
+    problems.push(
+      `SMTP OAuth2 needs all of ${oauthKeys.join(', ')}; missing ${oauthKeys.filter((k) => !e[k]).join(', ')}`,
+    );
+  }
+  if (oauthSet.length > 0 && !e.SMTP_URL)
+    problems.push('SMTP_OAUTH_* is set but SMTP_URL is not (e.g. smtps://smtp.gmail.com:465)');
+  const vapidKeys = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] as const;
+  const vapidSet = vapidKeys.filter((k) => e[k] !== undefined);
+  if (vapidSet.length > 0 && vapidSet.length < vapidKeys.length) {
+    problems.push(
+      `Web Push needs all of ${vapidKeys.join(', ')}; missing ${vapidKeys.filter((k) => !e[k]).join(', ')} (generate keys with: npx kigen keys vapid)`,
+    );
+  }
+  if (e.VAPID_SUBJECT && !/^(mailto:|https:)/.test(e.VAPID_SUBJECT)) {
+    problems.push('VAPID_SUBJECT: must start with mailto: or https:');
+  }
+  if (e.KIGEN_RETRY_MAX_MS < e.KIGEN_RETRY_BASE_MS)
+    problems.push('KIGEN_RETRY_MAX_MS: must be at least KIGEN_RETRY_BASE_MS');
+  let closures: ClosureRange[] = [];
+  try {
+    closures = parseClosures(e.KIGEN_CLOSURES);
+  } catch (error) {
+    if (!(error instanceof ClosureSpecError)) throw error;
+    problems.push(...error.problems.map((p) => `KIGEN_CLOSURES: ${p} (e.g. 12-29..01-03,08-15)`));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(cwd, e.KIGEN_DATA_DIR);
+  const config: Config = {
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
+    dataDir,
+    timeZone: e.KIGEN_TIME_ZONE,
+    closures,
+    chunkSize: e.KIGEN_CHUNK_SIZE,
+    emailGrouping: e.KIGEN_EMAIL_GROUPING,
+    dataScope: e.KIGEN_DATA_SCOPE,
+    delivery: {
+      concurrency: e.KIGEN_SEND_CONCURRENCY,
+      ratePerSecond: e.KIGEN_SEND_RATE,
+      dailyQuota: e.KIGEN_DAILY_QUOTA,
+      timeoutMs: e.KIGEN_SEND_TIMEOUT_MS,
+      maxAttempts: e.KIGEN_MAX_ATTEMPTS,
+      retryBaseMs: e.KIGEN_RETRY_BASE_MS,
+      retryMaxMs: e.KIGEN_RETRY_MAX_MS,
+    },
+    mail: {
+      transport: e.SMTP_URL
+        ? {
+            kind: 'smtp',
+            url: e.SMTP_URL,
+            pool: { maxConnections: e.SMTP_POOL_SIZE, maxMessages: e.SMTP_MAX_MESSAGES },
+            ...(e.SMTP_OAUTH_USER &&
+            e.SMTP_OAUTH_CLIENT_ID &&
+            e.SMTP_OAUTH_CLIENT_SECRET &&
+            e.SMTP_OAUTH_REFRESH_TOKEN
+              ? {
+                  oauth2: {
+                    user: e.SMTP_OAUTH_USER,
+                    clientId: e.SMTP_OAUTH_CLIENT_ID,
+                    clientSecret: e.SMTP_OAUTH_CLIENT_SECRET,
+                    refreshToken: e.SMTP_OAUTH_REFRESH_TOKEN,
+                  },
+                }
+              : {}),
+          }
+        : { kind: 'outbox', dir: path.join(dataDir, 'outbox') },
+      from: e.MAIL_FROM,
+      appName: e.APP_NAME,
+      dashboardUrl: e.DASHBOARD_URL,
+    },
+    push:
+      e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+        ? {
+            publicKey: e.VAPID_PUBLIC_KEY,
+            privateKey: e.VAPID_PRIVATE_KEY,
+            subject: e.VAPID_SUBJECT,
+            ttlSeconds: e.PUSH_TTL_SECONDS,
+          }
+        : null,
+    scheduleCron: e.KIGEN_SCHEDULE_CRON,
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The documented option names, for `--help` and the README check. */
+export const CONFIG_KEYS = Object.keys(envSchema.shape);

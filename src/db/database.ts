@@ -1,0 +1,227 @@
+// One factory for the database: embedded PGlite in a data folder, or a PostgreSQL server through a pg Pool.
+// The same SQL runs on both. pg and PGlite are imported only inside db/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { DatabaseUnavailableError, KigenError, maskUrlPassword } from '../config/errors.ts';
+import type { Database } from './schema.ts';
+import { createStatementStats, type StatementStats } from './statement-stats.ts';
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string }
+  /** An in-memory PGlite, optionally started from a dumped data folder (tests, templates). */
+  | { kind: 'pglite-memory'; loadDataDir?: Blob }
+  | { kind: 'postgres'; url: string; maxConnections?: number };
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  readonly k: Kysely<Database>;
+  readonly stats: StatementStats;
+  /**
+   * Takes a session-level lock that the database releases by itself if this process dies.
+   * Returns a release function, or null when another process holds it.
+   */
+  tryLock(key: number): Promise<(() => Promise<void>) | null>;
+  /** Bulk-loads rows (COPY on PostgreSQL, a CSV blob COPY on PGlite). Values must not contain raw objects. */
+  copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Dumps the whole embedded database (PGlite only), for snapshots of test templates. */
+  dumpDataDir?(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export class DatabaseBusyError extends KigenError {
+  constructor(message: string) {
+    super('DATABASE_BUSY', message);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Db> {
+  return target.kind === 'postgres'
+    ? openPostgres(target.url, target.maxConnections ?? 10)
+    : openPglite(target);
+}
+
+function countingLog(stats: StatementStats) {
+  return (event: { level: string; query: { sql: string } }) => stats.record(event.query.sql);
+}
+
+async function openPostgres(url: string, maxConnections: number): Promise<Db> {
+  const stats = createStatementStats();
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    connectionTimeoutMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: string) => {
+        // Keep DATE as the 'YYYY-MM-DD' string: a JS Date would shift it by the process's time zone.
+        if (oid === DATE_OID) return (v: string) => v;
+        if (oid === INT8_OID) return (v: string) => v;
+        return pg.types.getTypeParser(oid, format as 'text');
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw describeConnectError(url, error);
+  }
+  const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: countingLog(stats) });
+  return {
+    kind: 'postgres',
+    k,
+    stats,
+    async tryLock(key) {
+      const client = await pool.connect();
+      stats.record('select pg_try_advisory_lock');
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+      if (!rows[0]?.ok) {
+        client.release();
+        return null;
+      }
+      return async () => {
+        try {
+          await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        } finally {
+          client.release();
+        }
+      };
+    },
+    async copyRows(table, columns, rows) {
+      if (rows.length === 0) return;
+      const { from } = await import('pg-copy-streams');
+      const { pipeline } = await import('node:stream/promises');
+      const { Readable } = await import('node:stream');
+      const client = await pool.connect();
+      try {
+        stats.record('copy');
+        const stream = client.query(
+          from(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`),
+        );
+        await pipeline(Readable.from(csvLines(rows)), stream);
+      } finally {
+        client.release();
+      }
+    },
+    close: () => k.destroy(),
+  };
+}
+
+function describeConnectError(url: string, error: unknown): DatabaseUnavailableError {
+  let where = maskUrlPassword(url);
+  try {
+    const u = new URL(url);
+    where = `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`;
+  } catch {}
+  const e = error as { code?: string; message?: string };
+  const hint =
+    e.code === 'ECONNREFUSED'
+      ? 'is PostgreSQL running and listening there?'
+      : e.code === '3D000'
+        ? 'create the database first (createdb), or fix the name in DATABASE_URL'
+        : e.code === '28P01' || e.code === '28000'
+          ? 'check the user and password in DATABASE_URL'
+          : 'check DATABASE_URL';
+  return new DatabaseUnavailableError(
+    `DATABASE_URL: cannot connect to ${where} (${e.code ?? e.message ?? 'unknown error'}); ${hint}. URL: ${maskUrlPassword(url)}`,
+    { cause: error },
+  );
+}
+
+async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>): Promise<Db> {
+  const stats = createStatementStats();
+  let releaseDir: (() => void) | undefined;
+  let pglite: PGlite;
+  const options = { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: (v: string) => v } };
+  if (target.kind === 'pglite') {
+    fs.mkdirSync(target.dataDir, { recursive: true });
+    releaseDir = lockDataDir(target.dataDir);
+    try {
+      pglite = await PGlite.create(target.dataDir, options);
+    } catch (error) {
+      releaseDir();
+      throw new DatabaseUnavailableError(
+        `cannot open the embedded database in ${target.dataDir} (${(error as Error).message}); move the folder away to start afresh, or set DATABASE_URL`,
+        { cause: error },
+      );
+    }
+  } else {
+    pglite = await PGlite.create({
+      ...options,
+      ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+    });
+  }
+  const k = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: countingLog(stats) });
+  return {
+    kind: 'pglite',
+    k,
+    stats,
+    // One process owns an embedded database (the data-folder lock), so a lock inside it always succeeds.
+    tryLock: async () => async () => {},
+    async copyRows(table, columns, rows) {
+      if (rows.length === 0) return;
+      stats.record('copy');
+      const blob = new Blob([...csvLines(rows)]);
+      await pglite.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+        blob,
+      });
+    },
+    dumpDataDir: async () => pglite.dumpDataDir('none'),
+    async close() {
+      try {
+        await k.destroy();
+      } finally {
+        releaseDir?.();
+      }
+    },
+  };
+}
+
+/** PGlite allows one process per data folder: a pid file guards it, and a dead owner's file is taken over. */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.lock`);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new DatabaseBusyError(
+          `the embedded database in ${dataDir} is in use by process ${owner}; wait for it to finish (or use PostgreSQL via DATABASE_URL to run several processes at once)`,
+        );
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new DatabaseBusyError(`could not lock the embedded database in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function* csvLines(rows: readonly (readonly unknown[])[]): Generator<string> {
+  for (const row of rows) yield `${row.map(csvField).join(',')}\n`;
+}
+
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const s = value instanceof Date ? value.toISOString() : String(value);
+  return `"${s.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,60 @@
+// Numbered, forward-only migrations, recorded in kysely_migration and applied in order.
+import { type Kysely, sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+import { KigenError } from '../config/errors.ts';
+import * as m0001 from './migrations/0001-initial.ts';
+import type { Database } from './schema.ts';
+
+const MIGRATIONS: Record<string, readonly string[]> = {
+  '0001-initial': m0001.statements,
+};
+
+/** The newest schema version this build knows; snapshots record it. */
+export const SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1) as string;
+
+function toMigration(statements: readonly string[]): Migration {
+  return {
+    async up(db) {
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
+export interface MigrationResult {
+  applied: string[];
+  version: string;
+}
+
+/** Applies every pending migration; safe to call before each command (it is a no-op when up to date). */
+export async function migrateToLatest(k: Kysely<Database>): Promise<MigrationResult> {
+  const migrator = new Migrator({
+    db: k,
+    provider: {
+      getMigrations: async () =>
+        Object.fromEntries(Object.entries(MIGRATIONS).map(([n, s]) => [n, toMigration(s)])),
+    },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new KigenError(
+      'MIGRATION_FAILED',
+      `migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return {
+    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    version: SCHEMA_VERSION,
+  };
+}
+
+/** The newest migration recorded in the database, or null for an empty database. */
+export async function currentSchemaVersion(k: Kysely<Database>): Promise<string | null> {
+  const migrator = new Migrator({ db: k, provider: { getMigrations: async () => ({}) } });
+  const all = await migrator.getMigrations().catch(() => []);
+  const done = all.filter((m) => m.executedAt).map((m) => m.name);
+  return done.sort().at(-1) ?? null;
+}

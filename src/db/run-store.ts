@@ -1,0 +1,181 @@
+// The run's storage, in SQL: claim, planned deliveries, batched outcomes with their audit rows.
+// Batch writes are one statement over a JSON parameter, never a loop of round-trips.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { ChannelName } from '../domain/types.ts';
+import type {
+  DataScope,
+  DeliveryOutcome,
+  DeliveryStatus,
+  PendingDelivery,
+  PlannedDelivery,
+  PlanReader,
+  RunRow,
+  RunStore,
+} from '../run/ports.ts';
+import {
+  latestCyclesForOffices,
+  officeChunk,
+  pushSubscriptionsForStaff,
+  staffForOffices,
+} from './batch-queries.ts';
+import type { Db } from './database.ts';
+
+export function createPlanReader(db: Db, scope: DataScope): PlanReader {
+  return {
+    officeChunk: (afterId, limit, officeId) =>
+      officeChunk(db.k, { scope, afterId, limit, ...(officeId ? { officeId } : {}) }),
+    staffForOffices: (officeIds) => staffForOffices(db.k, officeIds, scope),
+    latestCycles: (officeIds, runDate, windowDays) =>
+      latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),
+    pushSubscriptions: (staffIds) => pushSubscriptionsForStaff(db.k, staffIds),
+  };
+}
+
+interface RunDbRow {
+  id: string;
+  run_date: string;
+  scope: string;
+  status: string;
+  attempts: number;
+  owner: string | null;
+}
+
+const toRun = (r: RunDbRow): RunRow => ({
+  id: String(r.id),
+  runDate: r.run_date,
+  scope: r.scope as DataScope,
+  status: r.status,
+  attempts: r.attempts,
+  owner: r.owner,
+});
+
+/** A stable 31-bit advisory-lock key for a run. */
+function lockKey(run: RunRow): number {
+  return createHash('sha256').update(`kigen-run:${run.runDate}:${run.scope}`).digest().readUInt32BE(0) >>> 1;
+}
+
+export function createRunStore(db: Db): RunStore {
+  const k = db.k;
+  return {
+    async claim(runDate, scope, owner) {
+      const inserted = await sql<RunDbRow>`
+        INSERT INTO runs (run_date, scope, status, owner) VALUES (${runDate}, ${scope}, 'running', ${owner})
+        ON CONFLICT (run_date, scope) DO NOTHING
+        RETURNING id, run_date, scope, status, attempts, owner`.execute(k);
+      const row = inserted.rows[0];
+      if (row) return { run: toRun(row), created: true };
+      const existing = await sql<RunDbRow>`
+        SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE run_date = ${runDate} AND scope = ${scope}`.execute(
+        k,
+      );
+      const found = existing.rows[0];
+      if (!found) throw new Error(`run row for ${runDate}/${scope} vanished during claim`);
+      return { run: toRun(found), created: false };
+    },
+    lock: (run) => db.tryLock(lockKey(run)),
+    async resume(run, owner) {
+      await sql`UPDATE runs SET status = 'running', owner = ${owner}, attempts = attempts + 1, started_at = now(),
+                   finished_at = NULL, skip_reason = NULL WHERE id = ${run.id}`.execute(k);
+    },
+    async recordSkip(runDate, scope, reason) {
+      await sql`
+        INSERT INTO runs (run_date, scope, status, skip_reason, finished_at) VALUES (${runDate}, ${scope}, 'skipped', ${reason}, now())
+        ON CONFLICT (run_date, scope) DO UPDATE SET skip_reason = EXCLUDED.skip_reason, finished_at = now()
+        WHERE runs.status = 'skipped'`.execute(k);
+    },
+    async finish(runId, status, summary) {
+      await sql`UPDATE runs SET status = ${status}, finished_at = now(), summary = ${JSON.stringify(summary)}::jsonb
+                 WHERE id = ${runId}`.execute(k);
+    },
+    async insertDeliveries(run, deliveries) {
+      if (deliveries.length === 0) return 0;
+      const rows = deliveries.map((d) => ({
+        staff_id: d.staffId,
+        channel: d.channel,
+        device: d.device,
+        office_key: d.officeKey,
+        payload: d.payload,
+      }));
+      const result = await sql`
+        INSERT INTO deliveries (run_id, run_date, staff_id, channel, device, office_key, payload)
+        SELECT ${run.id}::bigint, ${run.runDate}::date, x.staff_id, x.channel, x.device, x.office_key, x.payload
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+               AS x(staff_id uuid, channel text, device text, office_key text, payload jsonb)
+        ON CONFLICT (run_date, staff_id, channel, device, office_key) DO NOTHING`.execute(k);
+      return Number(result.numAffectedRows ?? 0);
+    },
+    async requeueFailed(runId) {
+      const result = await sql`
+        UPDATE deliveries SET status = 'pending', updated_at = now()
+         WHERE run_id = ${runId} AND status = 'failed' AND error_kind IN ('transient', 'fatal')`.execute(k);
+      return Number(result.numAffectedRows ?? 0);
+    },
+    async pendingDeliveries(runId, afterId, limit) {
+      const { rows } = await sql<{
+        id: string;
+        staff_id: string;
+        channel: ChannelName;
+        device: string;
+        office_key: string;
+        attempts: number;
+        payload: PendingDelivery['payload'] | string;
+      }>`
+        SELECT id, staff_id, channel, device, office_key, attempts, payload FROM deliveries
+         WHERE run_id = ${runId} AND status = 'pending' AND id > ${afterId ?? '0'}::bigint
+         ORDER BY id LIMIT ${limit}`.execute(k);
+      return rows.map((r) => ({
+        id: String(r.id),
+        staffId: r.staff_id,
+        channel: r.channel,
+        device: r.device,
+        officeKey: r.office_key,
+        attempts: r.attempts,
+        payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+      }));
+    },
+    async recordOutcomes(outcomes, audits) {
+      if (outcomes.length === 0 && audits.length === 0) return;
+      const o = outcomes.map((x) => ({
+        id: x.id,
+        status: x.status,
+        attempts: x.attempts,
+        error_kind: x.errorKind ?? null,
+        error_code: x.errorCode ?? null,
+        error_reason: x.errorReason ?? null,
+        sent_at: x.sentAt?.toISOString() ?? null,
+      }));
+      const gone = outcomes.flatMap((x) => (x.goneSubscription ? [x.goneSubscription] : []));
+      const a = audits.map((x) => ({
+        target_id: x.deliveryId,
+        office_id: x.officeId,
+        action: x.action,
+        details: { ...x.details, staff_id: x.staffId },
+      }));
+      // Data-modifying CTEs run exactly once whether or not the main query reads them.
+      await sql`
+        WITH o AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(o)}::jsonb) AS x(id bigint, status text, attempts int,
+            error_kind text, error_code text, error_reason text, sent_at timestamptz)
+        ), upd AS (
+          UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempts, error_kind = o.error_kind,
+                 error_code = o.error_code, error_reason = o.error_reason, sent_at = o.sent_at, updated_at = now()
+            FROM o WHERE d.id = o.id RETURNING d.id
+        ), gone AS (
+          DELETE FROM push_subscriptions p USING jsonb_to_recordset(${JSON.stringify(gone)}::jsonb) AS g(id uuid, endpoint text)
+           WHERE p.id = g.id AND p.endpoint = g.endpoint RETURNING p.id
+        )
+        INSERT INTO audit_logs (actor_id, action, target_type, target_id, office_id, details)
+        SELECT NULL, y.action, 'delivery', y.target_id, y.office_id, y.details
+          FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)`.execute(
+        k,
+      );
+    },
+    async tally(runId) {
+      const { rows } = await sql<{ channel: ChannelName; status: DeliveryStatus; count: number }>`
+        SELECT channel, status, count(*)::int AS count FROM deliveries WHERE run_id = ${runId}
+         GROUP BY channel, status ORDER BY channel, status`.execute(k);
+      return rows;
+    },
+  };
+}

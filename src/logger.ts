@@ -1,0 +1,27 @@
+// Structured JSON logs (pino) on stderr, so stdout stays for results. Secrets never reach a log line.
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino(
+    {
+      level,
+      base: { app: 'kigen' },
+      redact: {
+        paths: [
+          '*.password',
+          '*.pass',
+          '*.privateKey',
+          '*.auth',
+          '*.p256dh',
+          '*.refreshToken',
+          '*.clientSecret',
+          'url',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ fd: 2, sync: true }),
+  );
+}

@@ -1,0 +1,101 @@
+// What the run needs from storage, as small interfaces. db/ implements them; the run never sees SQL.
+import type { FailureKind } from '../channels/channel.ts';
+import type {
+  CalendarDate,
+  ChannelName,
+  LatestCycle,
+  Notice,
+  Office,
+  PushSubscriptionRecord,
+  StaffRecord,
+} from '../domain/types.ts';
+
+export type DataScope = 'production' | 'test';
+
+/** The read path: each method is one statement over a bounded chunk. */
+export interface PlanReader {
+  officeChunk(afterId: string | null, limit: number, officeId?: string): Promise<Office[]>;
+  staffForOffices(officeIds: readonly string[]): Promise<StaffRecord[]>;
+  latestCycles(
+    officeIds: readonly string[],
+    runDate: CalendarDate,
+    windowDays: number,
+  ): Promise<LatestCycle[]>;
+  pushSubscriptions(staffIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
+}
+
+export type DeliveryPayload =
+  | { channel: 'email'; notice: Notice }
+  | { channel: 'push'; notice: Notice; subscription: PushSubscriptionRecord };
+
+/** One message to send: (date, staff, channel, device, office) is unique, so it is sent at most once. */
+export interface PlannedDelivery {
+  staffId: string;
+  channel: ChannelName;
+  /** '' for email; the push subscription id. */
+  device: string;
+  /** '' for a digest; the office id when the notice covers one office. */
+  officeKey: string;
+  payload: DeliveryPayload;
+}
+
+export interface PendingDelivery extends PlannedDelivery {
+  id: string;
+  /** Attempts made by earlier runs of the same date. */
+  attempts: number;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The end of one delivery in this run, and the audit rows of its attempts. */
+export interface DeliveryOutcome {
+  id: string;
+  status: DeliveryStatus;
+  /** Attempts made in this run. */
+  attempts: number;
+  errorKind?: FailureKind;
+  errorCode?: string;
+  errorReason?: string;
+  sentAt?: Date;
+  /** 404/410 from the push service: delete this subscription if its endpoint still matches. */
+  goneSubscription?: { id: string; endpoint: string };
+}
+
+export interface AttemptAudit {
+  deliveryId: string;
+  staffId: string;
+  officeId: string | null;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface RunRow {
+  id: string;
+  runDate: CalendarDate;
+  scope: DataScope;
+  status: string;
+  attempts: number;
+  owner: string | null;
+}
+
+export interface RunStore {
+  /** Inserts the run row for (date, scope) or returns the existing one. */
+  claim(runDate: CalendarDate, scope: DataScope, owner: string): Promise<{ run: RunRow; created: boolean }>;
+  /** A lock the database drops by itself if this process dies; null when another process holds it. */
+  lock(run: RunRow): Promise<(() => Promise<void>) | null>;
+  /** Marks a resumed run as running again under this owner. */
+  resume(run: RunRow, owner: string): Promise<void>;
+  recordSkip(runDate: CalendarDate, scope: DataScope, reason: string): Promise<void>;
+  finish(runId: string, status: 'completed' | 'failed' | 'interrupted', summary: unknown): Promise<void>;
+  /** One multi-row INSERT … ON CONFLICT DO NOTHING; returns how many were new. */
+  insertDeliveries(run: RunRow, deliveries: readonly PlannedDelivery[]): Promise<number>;
+  /** Transient failures of an earlier attempt become pending again; returns how many. */
+  requeueFailed(runId: string): Promise<number>;
+  /** Pending deliveries after `afterId`, by id. */
+  pendingDeliveries(runId: string, afterId: string | null, limit: number): Promise<PendingDelivery[]>;
+  /** One statement: the outcomes, their audit rows, and the deletion of gone subscriptions. */
+  recordOutcomes(outcomes: readonly DeliveryOutcome[], audits: readonly AttemptAudit[]): Promise<void>;
+  /** Counts of the run's deliveries by channel and status. */
+  tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
+}
