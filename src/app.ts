@@ -1,8 +1,13 @@
 // Composition root: config → database → channels → run. Resources close in reverse order.
+import { createEmailChannel } from './channels/email/email-channel.ts';
+import { createPushChannel } from './channels/push/push-channel.ts';
+import { VAPID_ENV, validateVapid } from './channels/push/vapid.ts';
 import type { Config } from './config/config.ts';
+import { ConfigError } from './config/errors.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
+import type { DeliveryChannels } from './run/deliver.ts';
 
 export interface App {
   readonly config: Readonly<Config>;
@@ -31,4 +36,52 @@ export async function openApp(config: Readonly<Config>, options: { migrate?: boo
     logger,
     close: () => db.close(),
   };
+}
+
+/** The delivery channels of the configuration. Push is null (with the reason) when VAPID keys are not set. */
+export function createChannels(config: Readonly<Config>): {
+  channels: DeliveryChannels;
+  pushOffReason?: string;
+} {
+  const t = config.mail.transport;
+  let email: DeliveryChannels['email'];
+  try {
+    email = createEmailChannel({
+      transport:
+        t.kind === 'outbox'
+          ? { kind: 'outbox', dir: t.dir }
+          : {
+              kind: 'smtp',
+              url: t.url,
+              pool: t.pool,
+              ...(t.oauth2 ? { auth: { type: 'oauth2' as const, ...t.oauth2 } } : {}),
+            },
+      from: config.mail.from,
+      appName: config.mail.appName,
+      dashboardUrl: config.mail.dashboardUrl,
+      timeoutMs: config.delivery.timeoutMs,
+    });
+  } catch (error) {
+    throw new ConfigError([`email: ${(error as Error).message}`]);
+  }
+  if (!config.push) {
+    return {
+      channels: { email, push: null },
+      pushOffReason: 'VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY / VAPID_SUBJECT are not set',
+    };
+  }
+  const problems = validateVapid(config.push);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => `${VAPID_ENV[p.field]}: ${p.message}`));
+  }
+  const push = createPushChannel({
+    vapid: {
+      publicKey: config.push.publicKey,
+      privateKey: config.push.privateKey,
+      subject: config.push.subject,
+    },
+    ttlSeconds: config.push.ttlSeconds,
+    timeoutMs: config.delivery.timeoutMs,
+  });
+  return { channels: { email, push } };
 }

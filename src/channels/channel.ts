@@ -1,5 +1,5 @@
 // The one interface the run sees of a delivery channel. Adapters (nodemailer, web-push) live behind it.
-import type { Notice, PushSubscriptionRecord } from '../domain/types.ts';
+import type { Notice, PushSubscriptionRecord, ThresholdDays } from '../domain/types.ts';
 
 /** How bad a failed attempt is. One place per channel decides it, by code or status, never by text. */
 export const FAILURE_KINDS = ['transient', 'permanent', 'fatal'] as const;
@@ -32,6 +32,8 @@ export interface PushMessage {
   runDate: string;
   subscription: PushSubscriptionRecord;
   notice: Notice;
+  /** The staff member's push threshold, carried in the payload's data. */
+  pushThresholdDays: ThresholdDays;
 }
 
 export interface Channel<M> {

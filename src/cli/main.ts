@@ -1,6 +1,7 @@
 // kigen's command line: the only place that prints results or chooses an exit code.
 import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db-commands.ts';
+import { registerRunCommand } from './commands/run-command.ts';
 import { exitCodeFor } from './context.ts';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDbCommands(program);
+  registerRunCommand(program);
   return program;
 }
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, maskUrlPassword } from './errors.ts';
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -76,8 +76,8 @@ const envSchema = z.object({
   SMTP_OAUTH_CLIENT_ID: z.string().optional(),
   SMTP_OAUTH_CLIENT_SECRET: z.string().optional(),
   SMTP_OAUTH_REFRESH_TOKEN: z.string().optional(),
-  /** From header of every email. Default "kigen <kigen@localhost>" */
-  MAIL_FROM: z.string().min(3).default('kigen <kigen@localhost>'),
+  /** From header of every email. Default "kigen <noreply@example.jp>" (set your own) */
+  MAIL_FROM: z.string().min(3).default('kigen <noreply@example.jp>'),
   /** Product name shown in the subject. Default kigen */
   APP_NAME: z.string().min(1).default('kigen'),
   /** Link of the email's button. Default http://localhost:3000/ */
@@ -149,15 +149,12 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path.join('.');
-      const shown =
-        key.includes('PASSWORD') || key.includes('SECRET') || key.includes('PRIVATE')
-          ? ''
-          : ` (got "${merged[key]}")`;
-      problems.push(`${key}: ${issue.message}${merged[key] === undefined ? '' : shown}`);
+      problems.push(`${key}: ${issue.message}${shownValue(key, merged[key])}`);
     }
-    throw new ConfigError(problems);
   }
-  const e = parsed.data;
+  // The checks below read only string options, so they also run when the schema failed:
+  // every problem is reported at once.
+  const e = (parsed.success ? parsed.data : merged) as z.infer<typeof envSchema>;
   const oauthKeys = [
     'SMTP_OAUTH_USER',
     'SMTP_OAUTH_CLIENT_ID',
@@ -182,11 +179,11 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
   if (e.VAPID_SUBJECT && !/^(mailto:|https:)/.test(e.VAPID_SUBJECT)) {
     problems.push('VAPID_SUBJECT: must start with mailto: or https:');
   }
-  if (e.KIGEN_RETRY_MAX_MS < e.KIGEN_RETRY_BASE_MS)
+  if (parsed.success && e.KIGEN_RETRY_MAX_MS < e.KIGEN_RETRY_BASE_MS)
     problems.push('KIGEN_RETRY_MAX_MS: must be at least KIGEN_RETRY_BASE_MS');
   let closures: ClosureRange[] = [];
   try {
-    closures = parseClosures(e.KIGEN_CLOSURES);
+    closures = parseClosures(e.KIGEN_CLOSURES ?? '');
   } catch (error) {
     if (!(error instanceof ClosureSpecError)) throw error;
     problems.push(...error.problems.map((p) => `KIGEN_CLOSURES: ${p} (e.g. 12-29..01-03,08-15)`));
@@ -251,6 +248,18 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);
+}
+
+/** A rejected value as a problem shows it: secrets never, URLs without their password. */
+function shownValue(key: string, value: string | undefined): string {
+  if (value === undefined || /PASSWORD|SECRET|PRIVATE|TOKEN/.test(key)) return '';
+  if (key.endsWith('_URL')) {
+    const masked = maskUrlPassword(value);
+    // Unmasked but with user info (e.g. "smtp:/user:pass@host"): it may still carry a password.
+    if (masked === value && value.includes('@')) return '';
+    return ` (got "${masked}")`;
+  }
+  return ` (got "${value}")`;
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

@@ -2,6 +2,8 @@
 // The same SQL runs on both. pg and PGlite are imported only inside db/.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -31,7 +33,34 @@ export interface Db {
   copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Dumps the whole embedded database (PGlite only), for snapshots of test templates. */
   dumpDataDir?(): Promise<Blob>;
+  /**
+   * Runs `fn` in one transaction on one connection (COPY in and out, TRUNCATE and SET LOCAL need a
+   * single session): committed when `fn` resolves, rolled back when it throws. 'read' is a
+   * read-only REPEATABLE READ transaction, so every table is read from the same snapshot.
+   */
+  copySession<T>(mode: 'read' | 'write', fn: (session: CopySession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Bulk CSV in and out inside the transaction of Db.copySession. */
+export interface CopySession {
+  /** Runs one statement without parameters or results (TRUNCATE, SET LOCAL, SELECT setval …). */
+  execute(statement: string): Promise<void>;
+  /**
+   * Streams the CSV of `COPY (select) TO STDOUT WITH (FORMAT csv)` to `onData`, awaiting it for
+   * back-pressure; resolves to the number of rows. On PGlite the whole CSV is one blob in memory.
+   */
+  copyOut(select: string, onData: (chunk: Uint8Array) => Promise<void> | void): Promise<number>;
+  /**
+   * COPY table (columns) FROM the CSV of `source`; resolves to the number of rows. `freeze` needs
+   * the table to be truncated earlier in this transaction. On PGlite the CSV is buffered in memory.
+   */
+  copyIn(
+    table: string,
+    columns: readonly string[],
+    source: AsyncIterable<Uint8Array>,
+    options?: { freeze?: boolean },
+  ): Promise<number>;
 }
 
 export class DatabaseBusyError extends KigenError {
@@ -112,6 +141,49 @@ async function openPostgres(url: string, maxConnections: number): Promise<Db> {
         client.release();
       }
     },
+    async copySession(mode, fn) {
+      const { from, to } = await import('pg-copy-streams');
+      const client = await pool.connect();
+      // A COPY TO abandoned midway leaves the connection unusable: it is discarded, not rolled back.
+      let broken = false;
+      const session: CopySession = {
+        async execute(statement) {
+          stats.record(statement);
+          await client.query(statement);
+        },
+        async copyOut(select, onData) {
+          stats.record(select);
+          const stream = client.query(to(`COPY (${select}) TO STDOUT WITH (FORMAT csv)`));
+          broken = true;
+          for await (const chunk of stream) await onData(chunk as Buffer);
+          broken = false;
+          return stream.rowCount;
+        },
+        async copyIn(table, columns, source, options = {}) {
+          const statement = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv${options.freeze ? ', FREEZE' : ''})`;
+          stats.record(statement);
+          const stream = client.query(from(statement));
+          await pipeline(Readable.from(source), stream);
+          return stream.rowCount;
+        },
+      };
+      try {
+        await session.execute(
+          mode === 'read'
+            ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'
+            : 'BEGIN ISOLATION LEVEL READ COMMITTED',
+        );
+        const result = await fn(session);
+        await session.execute('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        let discard: boolean | Error = broken;
+        if (!broken) await client.query('ROLLBACK').catch((e: Error) => (discard = e));
+        client.release(discard);
+        throw error;
+      }
+    },
     close: () => k.destroy(),
   };
 }
@@ -176,6 +248,33 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>)
       });
     },
     dumpDataDir: async () => pglite.dumpDataDir('none'),
+    copySession: (mode, fn) =>
+      pglite.transaction(async (tx) => {
+        stats.record('begin');
+        if (mode === 'read') await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return fn({
+          async execute(statement) {
+            stats.record(statement);
+            await tx.exec(statement);
+          },
+          async copyOut(select, onData) {
+            stats.record(select);
+            // PGlite has no COPY TO STDOUT stream: the table's CSV arrives as one blob.
+            const result = await tx.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT csv)`);
+            if (result.blob) for await (const chunk of result.blob.stream()) await onData(chunk);
+            return result.affectedRows ?? 0;
+          },
+          async copyIn(table, columns, source, options = {}) {
+            const statement = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT csv${options.freeze ? ', FREEZE' : ''})`;
+            stats.record(statement);
+            // COPY FROM STDIN through a stream hangs on PGlite; its /dev/blob needs the whole CSV at once.
+            const chunks: Uint8Array<ArrayBuffer>[] = [];
+            for await (const chunk of source) chunks.push(chunk as Uint8Array<ArrayBuffer>);
+            const result = await tx.query(statement, [], { blob: new Blob(chunks) });
+            return result.affectedRows ?? 0;
+          },
+        });
+      }),
     async close() {
       try {
         await k.destroy();

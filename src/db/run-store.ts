@@ -89,21 +89,33 @@ export function createRunStore(db: Db): RunStore {
                  WHERE id = ${runId}`.execute(k);
     },
     async insertDeliveries(run, deliveries) {
-      if (deliveries.length === 0) return 0;
-      const rows = deliveries.map((d) => ({
+      if (deliveries.length === 0) return [];
+      const rows = deliveries.map((d, i) => ({
+        i,
         staff_id: d.staffId,
         channel: d.channel,
         device: d.device,
         office_key: d.officeKey,
         payload: d.payload,
       }));
-      const result = await sql`
-        INSERT INTO deliveries (run_id, run_date, staff_id, channel, device, office_key, payload)
-        SELECT ${run.id}::bigint, ${run.runDate}::date, x.staff_id, x.channel, x.device, x.office_key, x.payload
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-               AS x(staff_id uuid, channel text, device text, office_key text, payload jsonb)
-        ON CONFLICT (run_date, staff_id, channel, device, office_key) DO NOTHING`.execute(k);
-      return Number(result.numAffectedRows ?? 0);
+      // RETURNING gives the new rows only; their position in the input maps them back to their payload.
+      const { rows: inserted } = await sql<{ id: string; i: number }>`
+        WITH x AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+                 AS x(i int, staff_id uuid, channel text, device text, office_key text, payload jsonb)
+        ), ins AS (
+          INSERT INTO deliveries (run_id, run_date, staff_id, channel, device, office_key, payload)
+          SELECT ${run.id}::bigint, ${run.runDate}::date, staff_id, channel, device, office_key, payload FROM x ORDER BY i
+          ON CONFLICT (run_date, staff_id, channel, device, office_key) DO NOTHING
+          RETURNING id, staff_id, channel, device, office_key
+        )
+        SELECT ins.id, x.i FROM ins JOIN x USING (staff_id, channel, device, office_key) ORDER BY x.i`.execute(
+        k,
+      );
+      return inserted.map(({ id, i }) => {
+        const d = deliveries[i] as PlannedDelivery;
+        return { ...d, id: String(id), attempts: 0 };
+      });
     },
     async requeueFailed(runId) {
       const result = await sql`
@@ -170,6 +182,14 @@ export function createRunStore(db: Db): RunStore {
           FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)`.execute(
         k,
       );
+    },
+    async emailsSentSince(hours) {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM deliveries
+         WHERE channel = 'email' AND status = 'sent' AND sent_at > now() - make_interval(hours => ${hours}::int)`.execute(
+        k,
+      );
+      return rows[0]?.n ?? 0;
     },
     async tally(runId) {
       const { rows } = await sql<{ channel: ChannelName; status: DeliveryStatus; count: number }>`

@@ -109,6 +109,7 @@ async function planChunk(reader: PlanReader, offices: Office[], options: PlanOpt
     });
     const subscriptions = await reader.pushSubscriptions([...new Set(pushNotices.map((n) => n.staffId))]);
     const byStaff = Map.groupBy(subscriptions, (s) => s.staffId);
+    const pushThreshold = new Map(staff.map((s) => [s.id, s.preferences.pushThresholdDays]));
     for (const notice of pushNotices) {
       for (const subscription of byStaff.get(notice.staffId) ?? []) {
         deliveries.push({
@@ -116,7 +117,12 @@ async function planChunk(reader: PlanReader, offices: Office[], options: PlanOpt
           channel: 'push',
           device: subscription.id,
           officeKey: notice.sections[0]?.office.id ?? '',
-          payload: { channel: 'push', notice, subscription },
+          payload: {
+            channel: 'push',
+            notice,
+            subscription,
+            pushThresholdDays: pushThreshold.get(notice.staffId) ?? 10,
+          },
         });
       }
     }

@@ -8,6 +8,7 @@ import type {
   Office,
   PushSubscriptionRecord,
   StaffRecord,
+  ThresholdDays,
 } from '../domain/types.ts';
 
 export type DataScope = 'production' | 'test';
@@ -26,7 +27,12 @@ export interface PlanReader {
 
 export type DeliveryPayload =
   | { channel: 'email'; notice: Notice }
-  | { channel: 'push'; notice: Notice; subscription: PushSubscriptionRecord };
+  | {
+      channel: 'push';
+      notice: Notice;
+      subscription: PushSubscriptionRecord;
+      pushThresholdDays: ThresholdDays;
+    };
 
 /** One message to send: (date, staff, channel, device, office) is unique, so it is sent at most once. */
 export interface PlannedDelivery {
@@ -88,8 +94,8 @@ export interface RunStore {
   resume(run: RunRow, owner: string): Promise<void>;
   recordSkip(runDate: CalendarDate, scope: DataScope, reason: string): Promise<void>;
   finish(runId: string, status: 'completed' | 'failed' | 'interrupted', summary: unknown): Promise<void>;
-  /** One multi-row INSERT … ON CONFLICT DO NOTHING; returns how many were new. */
-  insertDeliveries(run: RunRow, deliveries: readonly PlannedDelivery[]): Promise<number>;
+  /** One multi-row INSERT … ON CONFLICT DO NOTHING; returns the rows that were new, with their ids. */
+  insertDeliveries(run: RunRow, deliveries: readonly PlannedDelivery[]): Promise<PendingDelivery[]>;
   /** Transient failures of an earlier attempt become pending again; returns how many. */
   requeueFailed(runId: string): Promise<number>;
   /** Pending deliveries after `afterId`, by id. */
@@ -98,4 +104,6 @@ export interface RunStore {
   recordOutcomes(outcomes: readonly DeliveryOutcome[], audits: readonly AttemptAudit[]): Promise<void>;
   /** Counts of the run's deliveries by channel and status. */
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
+  /** Emails this data scope sent in the last 24 hours (for the sender's daily quota). */
+  emailsSentSince(hours: number): Promise<number>;
 }

@@ -22,13 +22,8 @@ import {
 } from './push-payload.ts';
 import { type VapidDetails, validateVapid } from './vapid.ts';
 
-/**
- * A push delivery: the contract's PushMessage plus the staff member's push threshold, which the payload
- * reports as `push_threshold_days` and which a Notice does not carry.
- */
-export interface PushDeliveryMessage extends PushMessage {
-  pushThresholdDays: ThresholdDays;
-}
+/** Kept as a name for the push channel's message; the contract's PushMessage carries the threshold. */
+export type PushDeliveryMessage = PushMessage;
 
 export interface PushChannelOptions {
   /** The VAPID key pair and contact; validated here (createPushChannel throws PushConfigError when wrong). */

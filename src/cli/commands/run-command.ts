@@ -1,0 +1,138 @@
+// kigen run: one daily run for a date, with a progress bar on a terminal and a summary at the end.
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { type App, createChannels } from '../../app.ts';
+import type { Config } from '../../config/config.ts';
+import { createPlanReader, createRunStore } from '../../db/run-store.ts';
+import { runDaily } from '../../run/daily-run.ts';
+import type { RunSummary } from '../../run/summary.ts';
+import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
+import { formatSummary } from '../format.ts';
+import { positiveInt } from '../parse.ts';
+
+export interface RunFlags {
+  date?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** Runs one date with the app's resources. SIGINT/SIGTERM once drains in-flight sends; twice exits. */
+export async function executeRun(
+  app: App,
+  runDate: string,
+  flags: RunFlags,
+  signal?: AbortSignal,
+): Promise<RunSummary> {
+  const { config, db, logger } = app;
+  const built = flags.dryRun ? null : createChannels(config);
+  const bar =
+    !flags.json && process.stderr.isTTY && !flags.dryRun
+      ? new cliProgress.SingleBar(
+          {
+            format: 'delivering |{bar}| {value}/{total} messages  {eta_formatted} left',
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  let barStarted = false;
+  try {
+    return await runDaily(runOptions(config, runDate, flags), {
+      reader: createPlanReader(db, config.dataScope),
+      store: createRunStore(db),
+      channels: built?.channels ?? null,
+      ...(built?.pushOffReason ? { pushOffReason: built.pushOffReason } : {}),
+      logger,
+      statements: () => db.stats.snapshot(),
+      ...(signal ? { signal } : {}),
+      onProgress: ({ planned, done }) => {
+        if (!bar) return;
+        if (!barStarted) {
+          bar.start(planned, 0);
+          barStarted = true;
+        }
+        bar.setTotal(Math.max(planned, done));
+        bar.update(done);
+      },
+    });
+  } finally {
+    bar?.stop();
+    await built?.channels.email.close();
+    await built?.channels.push?.close();
+  }
+}
+
+export function runOptions(config: Readonly<Config>, runDate: string, flags: RunFlags) {
+  return {
+    runDate,
+    scope: config.dataScope,
+    dryRun: Boolean(flags.dryRun),
+    force: Boolean(flags.force),
+    chunkSize: config.chunkSize,
+    grouping: config.emailGrouping,
+    closures: config.closures,
+    timeZone: config.timeZone,
+    concurrency: config.delivery.concurrency,
+    ratePerSecond: config.delivery.ratePerSecond,
+    dailyQuota: config.delivery.dailyQuota,
+    maxAttempts: config.delivery.maxAttempts,
+    backoff: { baseMs: config.delivery.retryBaseMs, factor: 2, maxMs: config.delivery.retryMaxMs },
+    listNotices: Boolean(flags.json),
+  };
+}
+
+/** An AbortSignal that the first SIGINT/SIGTERM aborts (drain); a second one exits at once. */
+export function shutdownSignal(onFirst: (name: string) => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handler = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    onFirst(name);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+export function printSummary(summary: RunSummary, json: boolean): void {
+  if (json) printJson(summary);
+  else process.stdout.write(formatSummary(summary));
+  process.exitCode = summary.exitCode;
+}
+
+export function registerRunCommand(program: Command): void {
+  addGlobalFlags(
+    program
+      .command('run')
+      .description(
+        'notify every office’s staff for a date (idempotent: a rerun sends only what is pending or failed)',
+      )
+      .option('--date <YYYY-MM-DD>', 'run date (default: today in the offices’ time zone)')
+      .option('--dry-run', 'plan and report what would be sent; send and write nothing', false)
+      .option('--force', 'run on a weekend, holiday or closure day too', false)
+      .option('--json', 'print the summary as JSON (a dry run also lists every notice)', false)
+      .option('--chunk-size <n>', 'offices per planning chunk', positiveInt)
+      .option('--concurrency <n>', 'messages in flight at once', positiveInt),
+  ).action(async (opts) => {
+    const config = configFrom(opts, { chunkSize: 'KIGEN_CHUNK_SIZE', concurrency: 'KIGEN_SEND_CONCURRENCY' });
+    const runDate = runDateFrom(opts.date, config);
+    const shutdown = shutdownSignal((name) =>
+      process.stderr.write(
+        `\n${name}: finishing messages in flight, then stopping (again to exit at once)\n`,
+      ),
+    );
+    try {
+      const summary = await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal));
+      printSummary(summary, opts.json);
+    } finally {
+      shutdown.dispose();
+    }
+  });
+}

@@ -1,0 +1,303 @@
+// The daily run: gate → claim → plan chunks → record deliveries → deliver → summary.
+// It sees storage and channels through their interfaces only, and returns a summary value;
+// the CLI decides what to print and which exit code that means.
+import { hostname } from 'node:os';
+import type { BackoffPolicy } from '../domain/backoff.ts';
+import { type BusinessDayCheck, businessDayCheck, type ClosureRange } from '../domain/business-day.ts';
+import type { NoticeGrouping } from '../domain/notices.ts';
+import { noticeCounts } from '../domain/notices.ts';
+import type { CalendarDate, ChannelName } from '../domain/types.ts';
+import type { Logger } from '../logger.ts';
+import { createDeliverer, type DeliveryChannels } from './deliver.ts';
+import { type Clock, systemClock } from './limits.ts';
+import { createOutcomeBuffer } from './outcome-buffer.ts';
+import { planChunks } from './plan.ts';
+import type { DataScope, PendingDelivery, PlanReader, RunStore } from './ports.ts';
+import {
+  type ChannelTotals,
+  emptyTotals,
+  type RunSummary,
+  type StatementCounts,
+  statusAndExit,
+} from './summary.ts';
+
+export interface DailyRunOptions {
+  runDate: CalendarDate;
+  scope: DataScope;
+  dryRun: boolean;
+  force: boolean;
+  chunkSize: number;
+  grouping: NoticeGrouping;
+  closures: readonly ClosureRange[];
+  timeZone: string;
+  concurrency: number;
+  ratePerSecond: number;
+  dailyQuota: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Outcomes per write batch, and the longest a finished delivery waits to be recorded. */
+  outcomeBatch?: { maxItems: number; maxDelayMs: number };
+  /** With dryRun: list every notice that would be sent. */
+  listNotices?: boolean;
+}
+
+export interface DailyRunDeps {
+  reader: PlanReader;
+  store: RunStore;
+  /** null in a dry run: nothing is sent. */
+  channels: DeliveryChannels | null;
+  /** Why push is off, when channels.push is null. */
+  pushOffReason?: string;
+  logger: Logger;
+  statements: () => StatementCounts;
+  signal?: AbortSignal;
+  clock?: Clock;
+  random?: () => number;
+  onProgress?: (event: { planned: number; done: number }) => void;
+}
+
+export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Promise<RunSummary> {
+  const started = performance.now();
+  const rssStart = process.memoryUsage.rss();
+  let rssPeak = rssStart;
+  const sampleRss = () => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  };
+  const memoryTimer = setInterval(sampleRss, 100);
+  memoryTimer.unref();
+  const statementsAtStart = deps.statements();
+  const log = deps.logger.child({ runDate: options.runDate, scope: options.scope, dryRun: options.dryRun });
+  const summary: RunSummary = {
+    runDate: options.runDate,
+    timeZone: options.timeZone,
+    scope: options.scope,
+    mode: options.dryRun ? 'dry-run' : 'live',
+    status: 'completed',
+    exitCode: 0,
+    message: '',
+    resumed: false,
+    offices: 0,
+    staff: 0,
+    deliveries: { email: emptyTotals(), push: emptyTotals() },
+    failures: [],
+    push:
+      deps.channels?.push || options.dryRun
+        ? { enabled: true }
+        : { enabled: false, reason: deps.pushOffReason ?? 'not configured' },
+    statements: { read: 0, write: 0, ddl: 0, other: 0 },
+    phases: { planMs: 0, deliverMs: 0, totalMs: 0 },
+    memory: { rssStartBytes: rssStart, rssPeakBytes: rssStart, rssGrowthBytes: 0 },
+    throughput: { messagesPerSecond: 0 },
+  };
+  const finishSummary = (): RunSummary => {
+    clearInterval(memoryTimer);
+    sampleRss();
+    const now = deps.statements();
+    for (const k of Object.keys(summary.statements) as (keyof StatementCounts)[]) {
+      summary.statements[k] = now[k] - statementsAtStart[k];
+    }
+    summary.phases.totalMs = Math.round(performance.now() - started);
+    summary.memory = { rssStartBytes: rssStart, rssPeakBytes: rssPeak, rssGrowthBytes: rssPeak - rssStart };
+    const sent = summary.deliveries.email.sent + summary.deliveries.push.sent;
+    summary.throughput.messagesPerSecond =
+      summary.phases.deliverMs > 0 ? Math.round((sent / summary.phases.deliverMs) * 1000 * 10) / 10 : 0;
+    Object.assign(summary, statusAndExit(summary));
+    return summary;
+  };
+
+  // 1. Gate: a non-business day in the offices' time zone is skipped (and recorded) unless forced.
+  const day: BusinessDayCheck = businessDayCheck(options.runDate, [...options.closures]);
+  if (!day.business && !options.force) {
+    summary.skip = { reason: day.reason, name: day.name };
+    summary.status = 'skipped';
+    summary.message = `${options.runDate} is not a business day (${day.reason}: ${day.name}); nothing sent. Use --force to run anyway.`;
+    if (!options.dryRun)
+      await deps.store.recordSkip(options.runDate, options.scope, `${day.reason}: ${day.name}`);
+    log.info({ reason: day.reason, name: day.name }, 'not a business day: skipped');
+    return finishSummary();
+  }
+  if (!day.business) summary.forcedOn = `${day.reason}: ${day.name}`;
+
+  // 2. Claim: one run row per (date, scope); a lock that dies with its process makes one runner work on it.
+  const owner = `${hostname()}:${process.pid}`;
+  let release: (() => Promise<void>) | null = null;
+  let runId: string | null = null;
+  let run: Awaited<ReturnType<RunStore['claim']>>['run'] | null = null;
+  if (!options.dryRun) {
+    const claimed = await deps.store.claim(options.runDate, options.scope, owner);
+    run = claimed.run;
+    runId = run.id;
+    release = await deps.store.lock(run);
+    if (!release) {
+      summary.status = 'busy';
+      summary.message = `another kigen process (${run.owner ?? 'unknown'}) is running ${options.runDate} right now; nothing done here`;
+      log.info({ owner: run.owner }, 'run is held by another process');
+      return finishSummary();
+    }
+    if (!claimed.created) {
+      summary.resumed = true;
+      await deps.store.resume(run, owner);
+      const requeued = await deps.store.requeueFailed(run.id);
+      summary.message = `resuming the run of ${options.runDate} (previous state: ${run.status}); only pending and failed deliveries are sent${requeued ? ` (${requeued} failed ones retried)` : ''}`;
+      log.info({ previous: run.status, requeued }, 'resuming run');
+    }
+  }
+
+  const random = deps.random ?? Math.random;
+  const clock = deps.clock ?? systemClock;
+  const signal = deps.signal ?? new AbortController().signal;
+  let writeError: unknown = null;
+  const buffer = createOutcomeBuffer(deps.store, {
+    maxItems: options.outcomeBatch?.maxItems ?? 500,
+    maxDelayMs: options.outcomeBatch?.maxDelayMs ?? 5000,
+    onError: (error) => {
+      writeError ??= error;
+      log.error({ err: error }, 'could not record delivery outcomes');
+    },
+  });
+  let emailQuota: number | null = null;
+  if (!options.dryRun && options.dailyQuota > 0) {
+    const used = await deps.store.emailsSentSince(24);
+    emailQuota = Math.max(0, options.dailyQuota - used);
+    summary.quota = { dailyQuota: options.dailyQuota, usedLast24h: used, remaining: emailQuota, deferred: 0 };
+  }
+  let done = 0;
+  let planned = 0;
+  const deliverer =
+    deps.channels && !options.dryRun
+      ? createDeliverer({
+          runDate: options.runDate,
+          channels: deps.channels,
+          limits: {
+            concurrency: options.concurrency,
+            ratePerSecond: options.ratePerSecond,
+            maxAttempts: options.maxAttempts,
+            backoff: options.backoff,
+            emailQuota,
+          },
+          buffer,
+          clock,
+          random,
+          logger: log,
+          signal,
+          onDone: () => deps.onProgress?.({ planned, done: ++done }),
+        })
+      : null;
+
+  try {
+    let deliverStart = 0;
+    // Deliveries left pending by an earlier run of this date go first. Everything this run inserts
+    // below is new, so nothing is handed to the deliverer twice.
+    if (run && deliverer && summary.resumed) {
+      deliverStart = performance.now();
+      let afterId: string | null = null;
+      for (;;) {
+        const page = await deps.store.pendingDeliveries(run.id, afterId, 1000);
+        afterId = page.at(-1)?.id ?? null;
+        for (const d of page) {
+          if (signal.aborted || deliverer.fatal) break;
+          planned += 1;
+          await deliverer.enqueue(d);
+        }
+        if (page.length < 1000 || signal.aborted || deliverer.fatal) break;
+      }
+    }
+
+    const pushPlanned = options.dryRun || Boolean(deps.channels?.push);
+    // 3 + 4. Plan chunk by chunk; each chunk's deliveries are recorded in one statement, then handed
+    // to the deliverer, so planning the next chunk overlaps with sending this one.
+    let planMs = 0;
+    const notices: NonNullable<RunSummary['notices']> = [];
+    let chunkStart = performance.now();
+    for await (const chunk of planChunks(deps.reader, {
+      runDate: options.runDate,
+      chunkSize: options.chunkSize,
+      grouping: options.grouping,
+      push: pushPlanned,
+    })) {
+      summary.offices += chunk.offices.length;
+      summary.staff += chunk.staffCount;
+      for (const d of chunk.deliveries) summary.deliveries[d.channel].planned += 1;
+      if (options.dryRun && options.listNotices) {
+        for (const d of chunk.deliveries) {
+          notices.push({
+            staffId: d.staffId,
+            name: d.payload.notice.fullName,
+            channel: d.channel,
+            device: d.device || null,
+            offices: d.payload.notice.sections.map((s) => s.office.name),
+            counts: noticeCounts(d.payload.notice),
+          });
+        }
+      }
+      let fresh: PendingDelivery[] = [];
+      if (run && deliverer) {
+        fresh = await deps.store.insertDeliveries(run, chunk.deliveries);
+        // Rows that a previous run of this date already recorded are not new: they are resumed below.
+        for (const d of chunk.deliveries) summary.deliveries[d.channel].alreadyRecorded += 1;
+        for (const d of fresh) summary.deliveries[d.channel].alreadyRecorded -= 1;
+      }
+      planMs += performance.now() - chunkStart;
+      planned += fresh.length;
+      if (deliverer) {
+        if (!deliverStart) deliverStart = performance.now();
+        for (const d of fresh) {
+          if (signal.aborted || deliverer.fatal) break;
+          await deliverer.enqueue(d);
+        }
+      }
+      sampleRss();
+      chunkStart = performance.now();
+      if (signal.aborted || deliverer?.fatal) break;
+    }
+    summary.phases.planMs = Math.round(planMs);
+    if (options.dryRun && options.listNotices) summary.notices = notices;
+
+    if (deliverer) {
+      await deliverer.drain();
+      summary.phases.deliverMs = Math.round(performance.now() - (deliverStart || performance.now()));
+      for (const channel of ['email', 'push'] as const satisfies readonly ChannelName[]) {
+        const c = deliverer.counts[channel];
+        Object.assign(summary.deliveries[channel], {
+          sent: c.sent,
+          failed: c.failed,
+          pending: c.deferred,
+          skipped: c.skipped,
+          attempts: c.attempts,
+        });
+      }
+      summary.failures = deliverer.failures;
+      if (summary.quota)
+        summary.quota.deferred = deliverer.quotaReached ? summary.deliveries.email.pending : 0;
+      if (deliverer.fatal) summary.fatal = deliverer.fatal;
+    }
+    if (writeError) throw writeError;
+    if (run) {
+      summary.totals = await totalsOf(deps.store, run.id);
+      summary.interrupted = signal.aborted;
+      Object.assign(summary, statusAndExit(summary));
+      await deps.store.finish(
+        run.id,
+        summary.status === 'completed' ? 'completed' : signal.aborted ? 'interrupted' : 'failed',
+        {
+          ...summary,
+          notices: undefined,
+        },
+      );
+    }
+    return finishSummary();
+  } finally {
+    await buffer.close();
+    await release?.();
+    clearInterval(memoryTimer);
+  }
+}
+
+async function totalsOf(store: RunStore, runId: string): Promise<Record<ChannelName, ChannelTotals>> {
+  const totals: Record<ChannelName, ChannelTotals> = {
+    email: { pending: 0, sent: 0, failed: 0, skipped: 0 },
+    push: { pending: 0, sent: 0, failed: 0, skipped: 0 },
+  };
+  for (const row of await store.tally(runId)) totals[row.channel][row.status] = row.count;
+  return totals;
+}

@@ -1,0 +1,259 @@
+// The delivery phase: bounded concurrency, a token bucket per sender, retries with backoff for
+// transient failures, outcomes and an audit row per attempt written in batches.
+import type { Channel, EmailMessage, FailureKind, PushMessage, SendOutcome } from '../channels/channel.ts';
+import { type BackoffPolicy, backoffDelayMs } from '../domain/backoff.ts';
+import { maskEmail } from '../domain/mask.ts';
+import type { ChannelName } from '../domain/types.ts';
+import type { Logger } from '../logger.ts';
+import { type Clock, createTokenBucket, Semaphore } from './limits.ts';
+import type { OutcomeBuffer } from './outcome-buffer.ts';
+import type { PendingDelivery } from './ports.ts';
+
+export interface DeliveryChannels {
+  email: Channel<EmailMessage>;
+  /** null when push is not configured: push deliveries are then not planned at all. */
+  push: Channel<PushMessage> | null;
+}
+
+export interface DeliveryLimits {
+  concurrency: number;
+  /** Sends per second per channel's sender; 0 = unlimited. */
+  ratePerSecond: number;
+  /** Attempts per delivery within one run. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Emails this run may still send under the sender's daily quota; null = no quota. */
+  emailQuota: number | null;
+}
+
+export interface ChannelCounts {
+  sent: number;
+  failed: number;
+  /** Left pending: the run was stopped, a fatal error ended it, or the quota was reached. */
+  deferred: number;
+  /** Not sent on purpose (a push subscription that no longer exists). */
+  skipped: number;
+  attempts: number;
+}
+
+export interface FailureCount {
+  channel: ChannelName;
+  kind: FailureKind;
+  code: string;
+  count: number;
+}
+
+export interface FatalError {
+  channel: ChannelName;
+  code: string;
+  reason: string;
+}
+
+/** The stable key of a delivery: the Message-ID and the outbox file name derive from it. */
+export function deliveryKey(
+  runDate: string,
+  d: Pick<PendingDelivery, 'staffId' | 'channel' | 'device' | 'officeKey'>,
+): string {
+  return `${runDate}/${d.staffId}/${d.channel}/${d.device || '-'}/${d.officeKey || '-'}`;
+}
+
+const emptyCounts = (): ChannelCounts => ({ sent: 0, failed: 0, deferred: 0, skipped: 0, attempts: 0 });
+
+export interface Deliverer {
+  /** Queues one delivery; resolves when there is room for the next (backpressure). */
+  enqueue(delivery: PendingDelivery): Promise<void>;
+  /** Waits for every queued delivery to end and their outcomes to be written. */
+  drain(): Promise<void>;
+  readonly counts: Record<ChannelName, ChannelCounts>;
+  readonly failures: FailureCount[];
+  /** Set when a fatal error (bad credentials, bad config) stopped the run. */
+  readonly fatal: FatalError | null;
+  /** Set when the email quota stopped further emails. */
+  readonly quotaReached: boolean;
+}
+
+export function createDeliverer(ctx: {
+  runDate: string;
+  channels: DeliveryChannels;
+  limits: DeliveryLimits;
+  buffer: OutcomeBuffer;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  /** Aborted on shutdown: in-flight sends finish, nothing new starts. */
+  signal: AbortSignal;
+  onDone?: (channel: ChannelName) => void;
+}): Deliverer {
+  const { limits, buffer, clock } = ctx;
+  const sendSlots = new Semaphore(limits.concurrency);
+  // Deliveries waiting for a retry hold no send slot, but they do count here, so memory stays bounded.
+  const maxActive = limits.concurrency * 4;
+  const buckets = {
+    email: createTokenBucket(limits.ratePerSecond, clock),
+    push: createTokenBucket(limits.ratePerSecond, clock),
+  };
+  const stop = new AbortController();
+  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  const counts: Record<ChannelName, ChannelCounts> = { email: emptyCounts(), push: emptyCounts() };
+  const failures = new Map<string, FailureCount>();
+  const active = new Set<Promise<void>>();
+  let fatal: FatalError | null = null;
+  let emailBudget = limits.emailQuota;
+  let quotaReached = false;
+
+  const countFailure = (channel: ChannelName, kind: FailureKind, code: string) => {
+    const key = `${channel}:${kind}:${code}`;
+    const entry = failures.get(key) ?? { channel, kind, code, count: 0 };
+    entry.count += 1;
+    failures.set(key, entry);
+  };
+
+  async function deliverOne(d: PendingDelivery): Promise<void> {
+    const channel = d.channel === 'email' ? ctx.channels.email : ctx.channels.push;
+    const tally = counts[d.channel];
+    const key = deliveryKey(ctx.runDate, d);
+    const officeId = d.officeKey || d.payload.notice.sections[0]?.office.id || null;
+    const log = ctx.logger.child({
+      delivery: d.id,
+      channel: d.channel,
+      to: maskEmail(d.payload.notice.email),
+    });
+    let attempts = 0;
+    const leavePending = (why: string) => {
+      tally.deferred += 1;
+      if (attempts > 0) buffer.outcome({ id: d.id, status: 'pending', attempts, errorReason: why });
+    };
+    for (;;) {
+      if (stop.signal.aborted || !channel)
+        return leavePending(fatal ? 'stopped by a fatal error' : 'run stopped');
+      if (d.channel === 'email' && attempts === 0) {
+        if (emailBudget !== null && emailBudget <= 0) {
+          quotaReached = true;
+          return leavePending('daily quota reached');
+        }
+        if (emailBudget !== null) emailBudget -= 1;
+      }
+      await buckets[d.channel].take(stop.signal);
+      const release = await sendSlots.acquire();
+      let outcome: SendOutcome;
+      try {
+        if (stop.signal.aborted) return leavePending('run stopped');
+        attempts += 1;
+        tally.attempts += 1;
+        const p = d.payload;
+        outcome =
+          p.channel === 'email'
+            ? await ctx.channels.email.send({ deliveryKey: key, runDate: ctx.runDate, notice: p.notice })
+            : await (ctx.channels.push as Channel<PushMessage>).send({
+                deliveryKey: key,
+                runDate: ctx.runDate,
+                notice: p.notice,
+                subscription: p.subscription,
+                pushThresholdDays: p.pushThresholdDays,
+              });
+      } finally {
+        release();
+      }
+      const attemptNo = d.attempts + attempts;
+      buffer.audit({
+        deliveryId: d.id,
+        staffId: d.staffId,
+        officeId,
+        action: `notification.${d.channel}.${outcome.status === 'failed' ? `failed_${outcome.kind}` : outcome.status}`,
+        details: {
+          run_date: ctx.runDate,
+          attempt: attemptNo,
+          to: maskEmail(d.payload.notice.email),
+          ...(d.device ? { device: d.device } : {}),
+          ...(outcome.status === 'failed' ? { code: outcome.code, reason: outcome.reason } : {}),
+          ...(outcome.status === 'gone' ? { code: outcome.code, subscription_deleted: true } : {}),
+        },
+      });
+      if (outcome.status === 'sent') {
+        tally.sent += 1;
+        buffer.outcome({ id: d.id, status: 'sent', attempts, sentAt: new Date() });
+        ctx.onDone?.(d.channel);
+        return;
+      }
+      if (outcome.status === 'gone') {
+        tally.skipped += 1;
+        log.info({ code: outcome.code }, 'push subscription is gone; deleting it');
+        const sub = d.payload.channel === 'push' ? d.payload.subscription : null;
+        buffer.outcome({
+          id: d.id,
+          status: 'skipped',
+          attempts,
+          errorKind: 'permanent',
+          errorCode: outcome.code,
+          errorReason: 'push subscription expired or unsubscribed; deleted',
+          ...(sub ? { goneSubscription: { id: sub.id, endpoint: sub.endpoint } } : {}),
+        });
+        ctx.onDone?.(d.channel);
+        return;
+      }
+      countFailure(d.channel, outcome.kind, outcome.code);
+      if (outcome.kind === 'fatal') {
+        if (!fatal) {
+          fatal = { channel: d.channel, code: outcome.code, reason: outcome.reason };
+          log.error({ code: outcome.code, reason: outcome.reason }, 'fatal delivery error: stopping the run');
+        }
+        stop.abort();
+        buffer.outcome({
+          id: d.id,
+          status: 'pending',
+          attempts,
+          errorKind: 'fatal',
+          errorCode: outcome.code,
+          errorReason: outcome.reason,
+        });
+        tally.deferred += 1;
+        return;
+      }
+      if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
+        tally.failed += 1;
+        log.warn({ code: outcome.code, kind: outcome.kind, attempts }, 'delivery failed');
+        buffer.outcome({
+          id: d.id,
+          status: 'failed',
+          attempts,
+          errorKind: outcome.kind,
+          errorCode: outcome.code,
+          errorReason: outcome.reason,
+        });
+        ctx.onDone?.(d.channel);
+        return;
+      }
+      const delay = Math.max(outcome.retryAfterMs ?? 0, backoffDelayMs(attempts, limits.backoff, ctx.random));
+      log.debug({ code: outcome.code, attempts, delay }, 'transient failure; retrying');
+      await clock.sleep(delay, stop.signal);
+    }
+  }
+
+  return {
+    async enqueue(delivery) {
+      while (active.size >= maxActive) await Promise.race(active);
+      const task: Promise<void> = deliverOne(delivery)
+        .catch((error) => {
+          // A bug, not a send failure (channels return outcomes): keep the delivery pending and say so.
+          ctx.logger.error({ err: error, delivery: delivery.id }, 'unexpected error while delivering');
+          counts[delivery.channel].deferred += 1;
+        })
+        .finally(() => active.delete(task));
+      active.add(task);
+    },
+    async drain() {
+      while (active.size > 0) await Promise.all(active);
+      await buffer.flush();
+    },
+    counts,
+    get failures() {
+      return [...failures.values()];
+    },
+    get fatal() {
+      return fatal;
+    },
+    get quotaReached() {
+      return quotaReached;
+    },
+  };
+}
