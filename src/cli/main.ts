@@ -1,6 +1,7 @@
 // kigen's command line: the only place that prints results or chooses an exit code.
 import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db-commands.ts';
+import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { exitCodeFor } from './context.ts';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDbCommands(program);
   registerRunCommand(program);
+  registerOpsCommands(program);
   return program;
 }
 

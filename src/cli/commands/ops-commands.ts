@@ -1,0 +1,153 @@
+// kigen demo, kigen schedule, kigen keys vapid, kigen preview: running and operating kigen.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { previewEmail } from '../../channels/email/email-channel.ts';
+import { formatVapidEnv, generateVapidKeys } from '../../channels/push/vapid.ts';
+import { ConfigError, KigenError } from '../../config/errors.ts';
+import { createPlanReader } from '../../db/run-store.ts';
+import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
+import { seedDatabase } from '../../db/seed/load-seed.ts';
+import { calendarDateIn } from '../../domain/calendar-date.ts';
+import { deliveryKey } from '../../run/deliver.ts';
+import { planChunks } from '../../run/plan.ts';
+import { checkCron, startSchedule } from '../../run/scheduler.ts';
+import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
+import { positiveInt } from '../parse.ts';
+import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
+
+/** The demo's fixed business day (a Tuesday); its data set is generated around it. */
+export const DEMO_DATE = '2026-12-01';
+
+export function registerOpsCommands(program: Command): void {
+  addGlobalFlags(
+    program
+      .command('demo')
+      .description(
+        `seed demo data if the database is empty, run ${DEMO_DATE}, and show where the emails went`,
+      )
+      .option('--offices <n>', 'offices in the demo data set', positiveInt, 50)
+      .option('--reset', 'replace all data with a fresh demo data set first', false),
+  ).action(async (opts) => {
+    const config = configFrom(opts);
+    const shutdown = shutdownSignal(() => process.stderr.write('\nstopping after the messages in flight…\n'));
+    try {
+      const summary = await withApp(config, async (app) => {
+        const offices = await app.db.k
+          .selectFrom('offices')
+          .select(app.db.k.fn.countAll<string>().as('n'))
+          .executeTakeFirst();
+        if (opts.reset || Number(offices?.n ?? 0) === 0) {
+          process.stderr.write(`generating a demo data set of ${opts.offices} offices…\n`);
+          await seedDatabase(app.db, {
+            ...DEFAULT_SEED_OPTIONS,
+            offices: opts.offices,
+            baseDate: DEMO_DATE,
+            reset: Boolean(opts.reset),
+          });
+        }
+        return executeRun(app, DEMO_DATE, {}, shutdown.signal);
+      });
+      printSummary(summary, false);
+      const t = config.mail.transport;
+      process.stdout.write(
+        t.kind === 'outbox'
+          ? `\nemails are in ${path.relative(process.cwd(), t.dir) || t.dir}/ (open any .eml file in a mail client)\n` +
+              `run it again: nothing is sent twice. Start afresh with: npm run demo -- --reset\n`
+          : `\nemails went to ${t.url.replace(/\/\/[^@]*@/, '//')}\n`,
+      );
+    } finally {
+      shutdown.dispose();
+    }
+  });
+
+  addGlobalFlags(
+    program
+      .command('schedule')
+      .description('stay running and start the run every business day (KIGEN_SCHEDULE_CRON, default 09:00)'),
+  ).action(async (opts) => {
+    const config = configFrom(opts);
+    const cronProblem = checkCron(config.scheduleCron, config.timeZone);
+    if (cronProblem) throw new ConfigError([cronProblem]);
+    const shutdown = shutdownSignal((name) =>
+      process.stderr.write(`${name}: draining the current run, then exiting\n`),
+    );
+    let running: Promise<void> = Promise.resolve();
+    const schedule = startSchedule(config.scheduleCron, config.timeZone, async () => {
+      const runDate = calendarDateIn(new Date(), config.timeZone);
+      running = withApp(config, async (app) => {
+        const summary = await executeRun(app, runDate, { json: true }, shutdown.signal);
+        app.logger.info(
+          { summary: { ...summary, notices: undefined } },
+          `run for ${runDate}: ${summary.status}`,
+        );
+      }).catch((error) => {
+        process.stderr.write(`kigen schedule: run for ${runDate} failed: ${(error as Error).message}\n`);
+      });
+      await running;
+    });
+    process.stderr.write(
+      `kigen schedule: "${config.scheduleCron}" in ${config.timeZone}; next run ${schedule.nextRun()?.toISOString() ?? 'never'}\n`,
+    );
+    await new Promise<void>((resolve) =>
+      shutdown.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    schedule.stop();
+    await running;
+    shutdown.dispose();
+  });
+
+  const keys = program.command('keys').description('generate keys');
+  keys
+    .command('vapid')
+    .description('print a new VAPID key pair for Web Push as environment lines')
+    .action(() => {
+      process.stdout.write(
+        `${formatVapidEnv(generateVapidKeys()).trimEnd()}\nVAPID_SUBJECT=mailto:you@example.jp\n`,
+      );
+    });
+
+  addGlobalFlags(
+    program
+      .command('preview')
+      .description('render the email a staff member would get for a date')
+      .requiredOption('--staff <email-or-id>', 'the staff member')
+      .option('--date <YYYY-MM-DD>', 'run date (default: today)')
+      .option('--format <format>', 'text, html or eml-headers', 'text'),
+  ).action(async (opts) => {
+    const config = configFrom(opts);
+    const runDate = runDateFrom(opts.date, config);
+    await withApp(config, async (app) => {
+      const who = String(opts.staff);
+      const staff = await app.db.k
+        .selectFrom('staffs')
+        .select(['id', 'email'])
+        .where((eb) => (/^[0-9a-f-]{36}$/i.test(who) ? eb('id', '=', who) : eb('email', '=', who)))
+        .executeTakeFirst();
+      if (!staff) throw new KigenError('STAFF_NOT_FOUND', `no staff member with id or email "${who}"`);
+      for await (const chunk of planChunks(createPlanReader(app.db, config.dataScope), {
+        runDate,
+        chunkSize: config.chunkSize,
+        grouping: config.emailGrouping,
+        push: false,
+      })) {
+        const delivery = chunk.deliveries.find((d) => d.staffId === staff.id && d.channel === 'email');
+        if (!delivery) continue;
+        const preview = previewEmail(
+          { deliveryKey: deliveryKey(runDate, delivery), runDate, notice: delivery.payload.notice },
+          { from: config.mail.from, appName: config.mail.appName, dashboardUrl: config.mail.dashboardUrl },
+        );
+        if (opts.format === 'html') process.stdout.write(preview.html);
+        else {
+          process.stdout.write(
+            `From: ${preview.from}\nTo: ${preview.to.name} <${preview.to.address}>\nSubject: ${preview.subject}\nMessage-ID: ${preview.messageId}\n\n`,
+          );
+          if (opts.format === 'text') process.stdout.write(preview.text);
+        }
+        return;
+      }
+      process.stdout.write(
+        `${who} gets no email on ${runDate} (no alerts within their email threshold, or email is off)\n`,
+      );
+    });
+  });
+}
