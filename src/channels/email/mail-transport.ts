@@ -7,8 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
+import type { SMTPPoolOptions, Transporter } from 'nodemailer';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import { composeMime } from './mime.ts';
 
 /** OAuth2 (XOAUTH2) credentials, e.g. a Google Workspace sender. */
 export interface SmtpOAuth2Auth {
@@ -99,20 +101,21 @@ export function createMailTransport(config: MailTransportConfig): MailTransport 
   return config.kind === 'smtp' ? createSmtpTransport(config) : createOutboxTransport(config);
 }
 
-function toSendMailOptions(mail: OutgoingMail, signal: AbortSignal): SendMailOptions {
-  return {
-    from: mail.from,
-    to: { name: mail.to.name, address: mail.to.address },
+/** The message as MIME bytes, and the SMTP envelope taken from the same addresses. */
+function composed(mail: OutgoingMail): { raw: Buffer; envelope: { from: string; to: string[] } } {
+  const [from] = addressparser(mail.from, { flatten: true });
+  if (!from?.address) throw new MailTransportConfigError('From has no address');
+  const raw = composeMime({
+    from: { name: from.name, address: from.address },
+    to: mail.to,
     subject: mail.subject,
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
+    date: new Date(),
     headers: mail.headers,
-    signal,
-    // Nothing we send points at files or URLs; refuse them should a value ever try.
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
+  });
+  return { raw, envelope: { from: from.address, to: [mail.to.address] } };
 }
 
 // ---------------------------------------------------------------- SMTP
@@ -185,8 +188,10 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
   return {
     kind: 'smtp',
     async send(mail, signal) {
-      const info = await transporter.sendMail(toSendMailOptions(mail, signal));
-      return { messageId: info.messageId, response: String(info.response ?? '') };
+      if (signal.aborted) throw abortReason(signal);
+      const { raw, envelope } = composed(mail);
+      const info = await transporter.sendMail({ envelope, raw });
+      return { messageId: mail.messageId, response: String(info.response ?? '') };
     },
     async close() {
       transporter.close();
@@ -220,7 +225,6 @@ function abortReason(signal: AbortSignal): Error {
 
 function createOutboxTransport(config: OutboxTransportConfig): MailTransport {
   if (!config.dir) throw new MailTransportConfigError('outbox dir is empty');
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   let ready: Promise<unknown> | undefined;
   return {
     kind: 'outbox',
@@ -231,9 +235,7 @@ function createOutboxTransport(config: OutboxTransportConfig): MailTransport {
         throw err;
       });
       await ready;
-      const info = await composer.sendMail(toSendMailOptions(mail, signal));
-      const body = info.message;
-      if (!Buffer.isBuffer(body)) throw new Error('outbox: nodemailer returned a stream, expected a buffer');
+      const body = composed(mail).raw;
       if (signal.aborted) throw abortReason(signal);
       const name = outboxFileName(mail.deliveryKey);
       const target = join(config.dir, name);
@@ -246,10 +248,8 @@ function createOutboxTransport(config: OutboxTransportConfig): MailTransport {
         await unlink(tmp).catch(() => {});
         throw err;
       }
-      return { messageId: info.messageId, response: target };
+      return { messageId: mail.messageId, response: target };
     },
-    async close() {
-      composer.close();
-    },
+    async close() {},
   };
 }
