@@ -12,7 +12,7 @@ import { createDeliverer, type DeliveryChannels } from './deliver.ts';
 import { type Clock, systemClock } from './limits.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { planChunks } from './plan.ts';
-import type { DataScope, PendingDelivery, PlanReader, RunStore } from './ports.ts';
+import type { DataScope, PlanReader, RunStore } from './ports.ts';
 import {
   type ChannelTotals,
   emptyTotals,
@@ -55,6 +55,9 @@ export interface DailyRunDeps {
   random?: () => number;
   onProgress?: (event: { planned: number; done: number }) => void;
 }
+
+/** Deliveries recorded per INSERT: with one outcome batch per as many, writes stay ≤ 2 per 500 deliveries. */
+const INSERT_SLICE = 500;
 
 export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Promise<RunSummary> {
   const started = performance.now();
@@ -204,8 +207,8 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     }
 
     const pushPlanned = options.dryRun || Boolean(deps.channels?.push);
-    // 3 + 4. Plan chunk by chunk; each chunk's deliveries are recorded in one statement, then handed
-    // to the deliverer, so planning the next chunk overlaps with sending this one.
+    // 3 + 4. Plan chunk by chunk; each chunk's deliveries are recorded (a few hundred per statement)
+    // and handed to the deliverer, whose backpressure bounds what is held in memory.
     let planMs = 0;
     const notices: NonNullable<RunSummary['notices']> = [];
     let chunkStart = performance.now();
@@ -230,20 +233,26 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           });
         }
       }
-      let fresh: PendingDelivery[] = [];
-      if (run && deliverer) {
-        fresh = await deps.store.insertDeliveries(run, chunk.deliveries);
-        // Rows that a previous run of this date already recorded are not new: they are resumed below.
-        for (const d of chunk.deliveries) summary.deliveries[d.channel].alreadyRecorded += 1;
-        for (const d of fresh) summary.deliveries[d.channel].alreadyRecorded -= 1;
-      }
       planMs += performance.now() - chunkStart;
-      planned += fresh.length;
-      if (deliverer) {
+      if (run && deliverer) {
         if (!deliverStart) deliverStart = performance.now();
-        for (const d of fresh) {
-          if (signal.aborted || deliverer.fatal) break;
-          await deliverer.enqueue(d);
+        // Recorded in slices: one INSERT per slice keeps each statement's JSON small, and the first
+        // messages go out before the whole chunk is written.
+        for (
+          let i = 0;
+          i < chunk.deliveries.length && !signal.aborted && !deliverer.fatal;
+          i += INSERT_SLICE
+        ) {
+          const slice = chunk.deliveries.slice(i, i + INSERT_SLICE);
+          const fresh = await deps.store.insertDeliveries(run, slice);
+          // Rows that a previous run of this date already recorded are not new: they were resumed above.
+          for (const d of slice) summary.deliveries[d.channel].alreadyRecorded += 1;
+          for (const d of fresh) summary.deliveries[d.channel].alreadyRecorded -= 1;
+          planned += fresh.length;
+          for (const d of fresh) {
+            if (signal.aborted || deliverer.fatal) break;
+            await deliverer.enqueue(d);
+          }
         }
       }
       sampleRss();

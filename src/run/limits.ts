@@ -44,11 +44,14 @@ export class Semaphore {
 /**
  * A token bucket: `ratePerSecond` sends a second on average, bursts up to `burst`.
  * A rate of 0 means unlimited. take() resolves when a token is available, in arrival order.
+ * The default burst is 50 ms worth of tokens (at least one), so any one-second window holds at most
+ * about rate × 1.05 sends: a provider's "N per second" limit holds from the first second on. A burst of
+ * a whole second (the bucket starting full at `rate`) would send twice the rate in the first second.
  */
 export function createTokenBucket(
   ratePerSecond: number,
   clock: Clock,
-  burst = Math.max(1, Math.ceil(ratePerSecond)),
+  burst = Math.max(1, Math.ceil(ratePerSecond * 0.05)),
 ) {
   let tokens = burst;
   let last = clock.now();
