@@ -27,6 +27,8 @@ export interface MigrationResult {
 
 /** Applies every pending migration; safe to call before each command (it is a no-op when up to date). */
 export async function migrateToLatest(k: Kysely<Database>): Promise<MigrationResult> {
+  // The common case is an up-to-date schema: one cheap read instead of the Migrator's lock and checks.
+  if ((await currentSchemaVersion(k)) === SCHEMA_VERSION) return { applied: [], version: SCHEMA_VERSION };
   const migrator = new Migrator({
     db: k,
     provider: {
@@ -53,8 +55,10 @@ export async function migrateToLatest(k: Kysely<Database>): Promise<MigrationRes
 
 /** The newest migration recorded in the database, or null for an empty database. */
 export async function currentSchemaVersion(k: Kysely<Database>): Promise<string | null> {
-  const migrator = new Migrator({ db: k, provider: { getMigrations: async () => ({}) } });
-  const all = await migrator.getMigrations().catch(() => []);
-  const done = all.filter((m) => m.executedAt).map((m) => m.name);
-  return done.sort().at(-1) ?? null;
+  // Read the table itself: Migrator.getMigrations lists only the migrations its provider knows.
+  const table = await sql<{ t: string | null }>`SELECT to_regclass('kysely_migration')::text AS t`.execute(k);
+  if (!table.rows[0]?.t) return null;
+  const { rows } = await sql<{ name: string }>`
+    SELECT name FROM kysely_migration ORDER BY name COLLATE "C" DESC LIMIT 1`.execute(k);
+  return rows[0]?.name ?? null;
 }
