@@ -178,10 +178,13 @@ export function createRunStore(db: Db): RunStore {
            WHERE p.id = g.id AND p.endpoint = g.endpoint RETURNING p.id
         )
         INSERT INTO audit_logs (actor_id, action, target_type, target_id, office_id, details)
-        SELECT NULL, y.action, 'delivery', y.target_id, y.office_id, y.details
-          FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)`.execute(
-        k,
-      );
+        SELECT NULL::uuid, y.action, 'delivery', y.target_id, y.office_id, y.details
+          FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)
+        UNION ALL
+        -- Only the subscriptions really deleted (endpoint unchanged) are recorded as deleted.
+        SELECT NULL::uuid, 'push_subscription.deleted', 'push_subscription', gone.id::text, NULL::uuid,
+               jsonb_build_object('reason', 'push service answered 404/410')
+          FROM gone`.execute(k);
     },
     async emailsSentSince(hours) {
       const { rows } = await sql<{ n: number }>`

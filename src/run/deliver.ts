@@ -166,7 +166,7 @@ export function createDeliverer(ctx: {
           to: maskEmail(d.payload.notice.email),
           ...(d.device ? { device: d.device } : {}),
           ...(outcome.status === 'failed' ? { code: outcome.code, reason: outcome.reason } : {}),
-          ...(outcome.status === 'gone' ? { code: outcome.code, subscription_deleted: true } : {}),
+          ...(outcome.status === 'gone' ? { code: outcome.code } : {}),
         },
       });
       if (outcome.status === 'sent') {
