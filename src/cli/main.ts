@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db-commands.ts';
 import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
+import { registerSnapshotCommand } from './commands/snapshot-command.ts';
 import { exitCodeFor } from './context.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerRunCommand(program);
   registerOpsCommands(program);
+  registerSnapshotCommand(program);
   return program;
 }
 

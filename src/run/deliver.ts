@@ -113,11 +113,9 @@ export function createDeliverer(ctx: {
     const tally = counts[d.channel];
     const key = deliveryKey(ctx.runDate, d);
     const officeId = d.officeKey || d.payload.notice.sections[0]?.office.id || null;
-    const log = ctx.logger.child({
-      delivery: d.id,
-      channel: d.channel,
-      to: maskEmail(d.payload.notice.email),
-    });
+    // Created only when something is logged: most deliveries log nothing.
+    const log = () =>
+      ctx.logger.child({ delivery: d.id, channel: d.channel, to: maskEmail(d.payload.notice.email) });
     let attempts = 0;
     const leavePending = (why: string) => {
       tally.deferred += 1;
@@ -133,10 +131,12 @@ export function createDeliverer(ctx: {
         }
         if (emailBudget !== null) emailBudget -= 1;
       }
-      await buckets[d.channel].take(stop.signal);
+      // The slot first, then the token: tokens taken while waiting for a slot would let every send queued
+      // behind a stalled provider start at once when it recovers, above the configured rate.
       const release = await sendSlots.acquire();
       let outcome: SendOutcome;
       try {
+        await buckets[d.channel].take(stop.signal);
         if (stop.signal.aborted) return leavePending('run stopped');
         attempts += 1;
         tally.attempts += 1;
@@ -177,7 +177,7 @@ export function createDeliverer(ctx: {
       }
       if (outcome.status === 'gone') {
         tally.skipped += 1;
-        log.info({ code: outcome.code }, 'push subscription is gone; deleting it');
+        log().info({ code: outcome.code }, 'push subscription is gone; deleting it');
         const sub = d.payload.channel === 'push' ? d.payload.subscription : null;
         buffer.outcome({
           id: d.id,
@@ -195,7 +195,10 @@ export function createDeliverer(ctx: {
       if (outcome.kind === 'fatal') {
         if (!fatal) {
           fatal = { channel: d.channel, code: outcome.code, reason: outcome.reason };
-          log.error({ code: outcome.code, reason: outcome.reason }, 'fatal delivery error: stopping the run');
+          log().error(
+            { code: outcome.code, reason: outcome.reason },
+            'fatal delivery error: stopping the run',
+          );
         }
         stop.abort();
         buffer.outcome({
@@ -211,7 +214,7 @@ export function createDeliverer(ctx: {
       }
       if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
         tally.failed += 1;
-        log.warn({ code: outcome.code, kind: outcome.kind, attempts }, 'delivery failed');
+        log().warn({ code: outcome.code, kind: outcome.kind, attempts }, 'delivery failed');
         buffer.outcome({
           id: d.id,
           status: 'failed',
@@ -224,7 +227,7 @@ export function createDeliverer(ctx: {
         return;
       }
       const delay = Math.max(outcome.retryAfterMs ?? 0, backoffDelayMs(attempts, limits.backoff, ctx.random));
-      log.debug({ code: outcome.code, attempts, delay }, 'transient failure; retrying');
+      log().debug({ code: outcome.code, attempts, delay }, 'transient failure; retrying');
       await clock.sleep(delay, stop.signal);
     }
   }
