@@ -67,8 +67,10 @@ const envSchema = z.object({
   KIGEN_RETRY_MAX_MS: int(0, 3_600_000).default(60_000),
   /** SMTP relay, smtp:// or smtps://. Unset: emails are written as .eml files to <data dir>/outbox */
   SMTP_URL: smtpUrl.optional(),
-  /** Pooled SMTP connections. Default 5 */
-  SMTP_POOL_SIZE: int(1, 100).default(5),
+  /** Pooled SMTP connections. Default: KIGEN_SEND_CONCURRENCY (so every send slot has a connection) */
+  SMTP_POOL_SIZE: int(1, 1000).optional(),
+  /** Longest a finished delivery waits before its outcome is written, ms (at most 500 are batched). Default 2000 */
+  KIGEN_OUTCOME_FLUSH_MS: int(10, 60_000).default(2000),
   /** Messages per SMTP connection before it is renewed. Default 1000 */
   SMTP_MAX_MESSAGES: int(1, 1_000_000).default(1000),
   /** OAuth2 for Gmail / Google Workspace (all four, or none). */
@@ -114,6 +116,7 @@ export interface Config {
     maxAttempts: number;
     retryBaseMs: number;
     retryMaxMs: number;
+    outcomeFlushMs: number;
   };
   mail: {
     transport:
@@ -209,13 +212,17 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
       maxAttempts: e.KIGEN_MAX_ATTEMPTS,
       retryBaseMs: e.KIGEN_RETRY_BASE_MS,
       retryMaxMs: e.KIGEN_RETRY_MAX_MS,
+      outcomeFlushMs: e.KIGEN_OUTCOME_FLUSH_MS,
     },
     mail: {
       transport: e.SMTP_URL
         ? {
             kind: 'smtp',
             url: e.SMTP_URL,
-            pool: { maxConnections: e.SMTP_POOL_SIZE, maxMessages: e.SMTP_MAX_MESSAGES },
+            pool: {
+              maxConnections: e.SMTP_POOL_SIZE ?? e.KIGEN_SEND_CONCURRENCY,
+              maxMessages: e.SMTP_MAX_MESSAGES,
+            },
             ...(e.SMTP_OAUTH_USER &&
             e.SMTP_OAUTH_CLIENT_ID &&
             e.SMTP_OAUTH_CLIENT_SECRET &&

@@ -37,6 +37,7 @@ export interface Db {
    * Runs `fn` in one transaction on one connection (COPY in and out, TRUNCATE and SET LOCAL need a
    * single session): committed when `fn` resolves, rolled back when it throws. 'read' is a
    * read-only REPEATABLE READ transaction, so every table is read from the same snapshot.
+   * Inside `fn` use only the session: on PGlite a query through `k` would wait for the transaction.
    */
   copySession<T>(mode: 'read' | 'write', fn: (session: CopySession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -288,22 +289,31 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>)
 /** PGlite allows one process per data folder: a pid file guards it, and a dead owner's file is taken over. */
 function lockDataDir(dataDir: string): () => void {
   const lockPath = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.lock`);
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new DatabaseBusyError(
-          `the embedded database in ${dataDir} is in use by process ${owner}; wait for it to finish (or use PostgreSQL via DATABASE_URL to run several processes at once)`,
-        );
+  // The pid is written to a private file first and then linked into place: link() fails if the lock
+  // exists, and a reader never sees a lock file without its pid.
+  const mine = `${lockPath}.${process.pid}`;
+  fs.writeFileSync(mine, String(process.pid));
+  try {
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        fs.linkSync(mine, lockPath);
+        return () => fs.rmSync(lockPath, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const owner = Number(fs.readFileSync(lockPath, 'utf8'));
+        if (owner && owner !== process.pid && isAlive(owner)) {
+          throw new DatabaseBusyError(
+            `the embedded database in ${dataDir} is in use by process ${owner}; wait for it to finish (or use PostgreSQL via DATABASE_URL to run several processes at once)`,
+          );
+        }
+        // The owner is gone: take the lock over.
+        fs.rmSync(lockPath, { force: true });
       }
-      fs.rmSync(lockPath, { force: true });
     }
+  } finally {
+    fs.rmSync(mine, { force: true });
   }
-  throw new DatabaseBusyError(`could not lock the embedded database in ${dataDir}`);
+  throw new DatabaseBusyError(`could not lock the embedded database in ${dataDir}; try again`);
 }
 
 function isAlive(pid: number): boolean {

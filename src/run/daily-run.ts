@@ -70,6 +70,8 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   memoryTimer.unref();
   const statementsAtStart = deps.statements();
   const log = deps.logger.child({ runDate: options.runDate, scope: options.scope, dryRun: options.dryRun });
+  // Push is planned when there is a push channel; a dry run given no channels at all plans it too.
+  const pushPlanned = deps.channels ? Boolean(deps.channels.push) : options.dryRun;
   const summary: RunSummary = {
     runDate: options.runDate,
     timeZone: options.timeZone,
@@ -83,10 +85,9 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     staff: 0,
     deliveries: { email: emptyTotals(), push: emptyTotals() },
     failures: [],
-    push:
-      deps.channels?.push || options.dryRun
-        ? { enabled: true }
-        : { enabled: false, reason: deps.pushOffReason ?? 'not configured' },
+    push: pushPlanned
+      ? { enabled: true }
+      : { enabled: false, reason: deps.pushOffReason ?? 'not configured' },
     statements: { read: 0, write: 0, ddl: 0, other: 0 },
     phases: { planMs: 0, deliverMs: 0, totalMs: 0 },
     memory: { rssStartBytes: rssStart, rssPeakBytes: rssStart, rssGrowthBytes: 0 },
@@ -137,7 +138,10 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       log.info({ owner: run.owner }, 'run is held by another process');
       return finishSummary();
     }
-    if (!claimed.created) {
+    if (!claimed.created && run.status === 'skipped') {
+      // A day recorded as skipped and now forced: nothing was planned for it, so this is a first run.
+      await deps.store.resume(run, owner);
+    } else if (!claimed.created) {
       summary.resumed = true;
       await deps.store.resume(run, owner);
       const requeued = await deps.store.requeueFailed(run.id);
@@ -152,7 +156,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   let writeError: unknown = null;
   const buffer = createOutcomeBuffer(deps.store, {
     maxItems: options.outcomeBatch?.maxItems ?? 500,
-    maxDelayMs: options.outcomeBatch?.maxDelayMs ?? 5000,
+    maxDelayMs: options.outcomeBatch?.maxDelayMs ?? 2000,
     onError: (error) => {
       writeError ??= error;
       log.error({ err: error }, 'could not record delivery outcomes');
@@ -206,7 +210,6 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       }
     }
 
-    const pushPlanned = options.dryRun || Boolean(deps.channels?.push);
     // 3 + 4. Plan chunk by chunk; each chunk's deliveries are recorded (a few hundred per statement)
     // and handed to the deliverer, whose backpressure bounds what is held in memory.
     let planMs = 0;

@@ -104,6 +104,6 @@ export interface RunStore {
   recordOutcomes(outcomes: readonly DeliveryOutcome[], audits: readonly AttemptAudit[]): Promise<void>;
   /** Counts of the run's deliveries by channel and status. */
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
-  /** Emails this data scope sent in the last 24 hours (for the sender's daily quota). */
+  /** Emails sent in the last 24 hours, whatever the data scope: the sender account's quota is shared. */
   emailsSentSince(hours: number): Promise<number>;
 }

@@ -25,7 +25,8 @@ export async function executeRun(
   signal?: AbortSignal,
 ): Promise<RunSummary> {
   const { config, db, logger } = app;
-  const built = flags.dryRun ? null : createChannels(config);
+  // Built for a dry run too (nothing is sent then): it plans push only when push is configured, like a live run.
+  const built = createChannels(config);
   const bar =
     !flags.json && process.stderr.isTTY && !flags.dryRun
       ? new cliProgress.SingleBar(
@@ -79,6 +80,7 @@ export function runOptions(config: Readonly<Config>, runDate: string, flags: Run
     maxAttempts: config.delivery.maxAttempts,
     backoff: { baseMs: config.delivery.retryBaseMs, factor: 2, maxMs: config.delivery.retryMaxMs },
     listNotices: Boolean(flags.json),
+    outcomeBatch: { maxItems: 500, maxDelayMs: config.delivery.outcomeFlushMs },
   };
 }
 
