@@ -1,3 +1,4 @@
-#!/usr/bin/env node
-// Thin launcher so `npx kigen …` works from a clone: the CLI is TypeScript run by Node 24's type stripping.
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=256
+// Launcher for `npx kigen …`: the CLI is TypeScript run by Node 24's type stripping.
+// The heap flags keep a run's memory flat (see src/cli/node-flags.ts); keep them in step.
 import '../src/cli/main.ts';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DatabaseUnavailableError, KigenError, maskUrlPassword } from '../config/errors.ts';
@@ -213,6 +213,8 @@ function describeConnectError(url: string, error: unknown): DatabaseUnavailableE
 async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>): Promise<Db> {
   const stats = createStatementStats();
   let releaseDir: (() => void) | undefined;
+  // Loaded only when used: a PostgreSQL process never pays for the WASM engine's code.
+  const { PGlite } = await import('@electric-sql/pglite');
   let pglite: PGlite;
   const options = { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: (v: string) => v } };
   if (target.kind === 'pglite') {

@@ -1,0 +1,391 @@
+// The benchmark harness: `npm run bench -- [--goal P1..P7|all] …` (see bench/README.md).
+//
+// For each scenario (one goal, or goals that share settings): start the SMTP sink (and the push
+// sink) as their own processes, seed a fresh data set with `kigen seed`, then K times: reset the
+// delivery state, run `kigen run --date D --force --json` as a child process and read its JSON
+// summary (and, with --baseline, run the seed-design model against the same data, sink and
+// latency). Medians over the runs are judged against the goals of docs/bench.md; everything is
+// written to bench/results/<timestamp>-<goal>.json and the goal table in BENCHMARKS.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import webpush from 'web-push';
+import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
+import { describeFailure, killAllChildren, runNode, type SinkHandle, startSink } from './lib/child.ts';
+import {
+  cleanEnv,
+  cleanupDatasetsSync,
+  type Dataset,
+  KIGEN_CLI,
+  prepareDataset,
+  psql,
+} from './lib/dataset.ts';
+import {
+  type BaselineRun,
+  evaluate,
+  type GoalResult,
+  type KigenRun,
+  kigenTimeMs,
+  medians,
+  type RunRecord,
+} from './lib/goals.ts';
+import { type BenchOptions, parseBenchArgs, type Scenario, USAGE } from './lib/options.ts';
+import {
+  gitCommit,
+  machineInfo,
+  type TableEntry,
+  updateBenchmarksMd,
+  writeResultFile,
+} from './lib/report.ts';
+import {
+  createJsonValueDropper,
+  parseBaselineSummary,
+  parseKigenSummary,
+  plannedDeliveries,
+} from './lib/summary.ts';
+import type { PushSinkStats } from './sinks/push-sink.ts';
+import type { SmtpSinkStats } from './sinks/smtp-sink.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BASELINE = 'bench/baselines/seed-design.ts';
+const MAIL_FROM = 'kigen bench <kigen@example.jp>';
+const tempDirs = new Set<string>();
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const secs = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`);
+
+interface ScenarioResult {
+  settings: Scenario;
+  dataset: { kind: string; where: string; source: string; seedMs: number };
+  runs: RunRecord[];
+  medians: ReturnType<typeof medians>;
+  goals: GoalResult[];
+  warnings: string[];
+}
+
+async function kigenHasRunCommand(): Promise<boolean> {
+  const r = await runNode([KIGEN_CLI, '--help'], { cwd: ROOT, env: cleanEnv({}), timeoutMs: 60_000 });
+  return /^\s+run\b/m.test(r.stdout);
+}
+
+function timeouts(s: Scenario, override: number | undefined) {
+  const perMessage = (latency: number, slots: number) => (s.offices * 10 * latency) / slots;
+  return {
+    seed: override ?? 120_000 + 20 * s.offices,
+    // Full run: three times the transport bound, plus 20 ms of CPU per message (a loaded machine).
+    kigen:
+      override ??
+      (s.dryRun
+        ? 120_000 + 10 * s.offices
+        : 120_000 + 3 * perMessage(s.smtpLatencyMs + 20, s.pool) + perMessage(20, 1)),
+    baseline: override ?? 120_000 + 2 * perMessage(s.smtpLatencyMs + 300, 5),
+  };
+}
+
+async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioResult> {
+  const name = s.goals.length > 0 ? s.goals.join('+') : 'custom';
+  log(
+    `${name}: ${s.offices} offices on ${s.db}, ${s.dryRun ? 'dry-run' : `SMTP latency ${s.smtpLatencyMs} ms, concurrency ${s.concurrency}, pool ${s.pool}${s.push ? `, push (latency ${s.pushLatencyMs} ms)` : ''}`}${s.baseline ? ', with the seed-design baseline' : ''}, ${s.runs} run(s)`,
+  );
+  const limits = timeouts(s, opts.timeoutMs);
+  const warnings: string[] = [];
+  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kigen-bench-certs-'));
+  tempDirs.add(certDir);
+  let smtp: SinkHandle<SmtpSinkStats> | undefined;
+  let push: SinkHandle<PushSinkStats> | undefined;
+  let dataset: Dataset | undefined;
+  try {
+    if (!s.dryRun) {
+      smtp = await startSink<SmtpSinkStats>(
+        'bench/sinks/smtp-sink.ts',
+        [
+          '--latency-ms',
+          String(s.smtpLatencyMs),
+          '--transient-share',
+          String(s.transientShare),
+          '--seed',
+          String(s.seed),
+          ...(s.failAddresses ? ['--fail-addresses', s.failAddresses] : []),
+        ],
+        ROOT,
+      );
+      if (s.push) {
+        push = await startSink<PushSinkStats>(
+          'bench/sinks/push-sink.ts',
+          [
+            '--latency-ms',
+            String(s.pushLatencyMs),
+            '--gone-share',
+            String(s.pushGoneShare),
+            '--unavailable-share',
+            String(s.pushUnavailableShare),
+            '--seed',
+            String(s.seed),
+            '--cert-dir',
+            certDir,
+          ],
+          ROOT,
+        );
+      }
+    }
+    const seedStarted = performance.now();
+    dataset = await prepareDataset({
+      kind: s.db,
+      offices: s.offices,
+      seed: s.seed,
+      baseDate: s.date,
+      pushEndpointBase: push ? `https://127.0.0.1:${push.ready.port}/push/` : undefined,
+      cwd: ROOT,
+      pgAdminUrl: opts.pgAdminUrl,
+      timeoutMs: limits.seed,
+      // Seeded push endpoints name this invocation's push sink port: such a data set is never reused.
+      useSnapshots:
+        s.db === 'postgres' &&
+        !s.push &&
+        (opts.snapshots === 'on' || (opts.snapshots === 'auto' && s.offices >= 10_000)),
+      keep: opts.keep,
+    });
+    log(
+      `${name}: data set ready (${dataset.source}) in ${secs(performance.now() - seedStarted)}: ${dataset.where}`,
+    );
+
+    // Push is planned in dry runs (no sink needed: nothing is sent) and sent only with --push.
+    const vapid = webpush.generateVAPIDKeys();
+    const vapidEnv =
+      s.dryRun || s.push
+        ? {
+            VAPID_PUBLIC_KEY: vapid.publicKey,
+            VAPID_PRIVATE_KEY: vapid.privateKey,
+            VAPID_SUBJECT: 'mailto:bench@example.jp',
+            ...(push?.ready.caPath ? { NODE_EXTRA_CA_CERTS: push.ready.caPath } : {}),
+          }
+        : {};
+    const smtpUrl = smtp ? `smtp://127.0.0.1:${smtp.ready.port}` : undefined;
+    const kigenEnv = cleanEnv({
+      ...dataset.env,
+      ...vapidEnv,
+      MAIL_FROM,
+      KIGEN_SEND_CONCURRENCY: String(s.concurrency),
+      KIGEN_SEND_RATE: String(s.rate),
+      SMTP_POOL_SIZE: String(s.pool),
+      ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+      ...(s.chunkSize ? { KIGEN_CHUNK_SIZE: String(s.chunkSize) } : {}),
+    });
+    const baselineEnv = cleanEnv({ ...dataset.env, ...vapidEnv });
+
+    const runs: RunRecord[] = [];
+    for (let i = 0; i < s.runs; i++) {
+      const order: Array<'kigen' | 'baseline'> = !s.baseline
+        ? ['kigen']
+        : i % 2 === 0
+          ? ['kigen', 'baseline']
+          : ['baseline', 'kigen'];
+      let kigen: KigenRun | undefined;
+      let baseline: BaselineRun | undefined;
+      for (const who of order) {
+        await dataset.reset({ pushSent: s.push });
+        await smtp?.reset();
+        await push?.reset();
+        if (who === 'kigen') {
+          const r = await runNode(
+            [
+              ...KIGEN_NODE_FLAGS,
+              KIGEN_CLI,
+              'run',
+              '--date',
+              s.date,
+              '--force',
+              '--json',
+              ...(s.dryRun ? ['--dry-run'] : []),
+            ],
+            {
+              cwd: ROOT,
+              env: kigenEnv,
+              timeoutMs: limits.kigen,
+              stdoutFilter: createJsonValueDropper('notices'),
+            },
+          );
+          // Exit 1 means some deliveries failed: still a run with a summary. Anything else is not.
+          if (r.timedOut || (r.code !== 0 && r.code !== 1)) throw new Error(describeFailure('kigen run', r));
+          let summary: ReturnType<typeof parseKigenSummary>;
+          try {
+            summary = parseKigenSummary(r.stdout);
+          } catch (error) {
+            throw new Error(`${(error as Error).message}\n${describeFailure('kigen run', r)}`);
+          }
+          kigen = {
+            exitCode: r.code,
+            processWallMs: Math.round(r.wallMs),
+            sampledPeakRssBytes: r.sampledPeakRssBytes,
+            smtp: await smtp?.stats(),
+            push: await push?.stats(),
+            summary,
+          };
+          const sent = summary.deliveries.email.sent;
+          if (kigen.smtp && sent !== undefined && kigen.smtp.messages !== sent) {
+            warnings.push(
+              `run ${i + 1}: the SMTP sink accepted ${kigen.smtp.messages} messages, kigen reports ${sent} emails sent`,
+            );
+          }
+          if (r.code === 1) warnings.push(`run ${i + 1}: kigen exited 1 (some deliveries failed)`);
+          log(
+            `${name} run ${i + 1}/${s.runs}: kigen ${secs(kigenTimeMs(kigen))} (plan ${secs(summary.phases.planMs)}, deliver ${secs(summary.phases.deliverMs)}), ${s.dryRun ? `${plannedDeliveries(summary) ?? '?'} deliveries planned` : `${sent ?? '?'} emails sent`}, process ${secs(r.wallMs)}`,
+          );
+        } else {
+          if (!smtpUrl) throw new Error('the baseline needs the SMTP sink');
+          const dbArgs =
+            dataset.kind === 'postgres'
+              ? ['--database-url', dataset.env.DATABASE_URL as string]
+              : ['--data-dir', dataset.env.KIGEN_DATA_DIR as string];
+          const r = await runNode(
+            [BASELINE, '--date', s.date, '--smtp-url', smtpUrl, ...dbArgs, ...(s.push ? ['--push'] : [])],
+            { cwd: ROOT, env: baselineEnv, timeoutMs: limits.baseline },
+          );
+          if (r.code !== 0) throw new Error(describeFailure('seed-design baseline', r));
+          const summary = parseBaselineSummary(r.stdout);
+          baseline = {
+            exitCode: r.code,
+            processWallMs: Math.round(r.wallMs),
+            sampledPeakRssBytes: r.sampledPeakRssBytes,
+            smtp: await smtp?.stats(),
+            push: await push?.stats(),
+            summary,
+          };
+          log(
+            `${name} run ${i + 1}/${s.runs}: seed design ${secs(summary.wallMs)}, ${summary.emails} emails`,
+          );
+        }
+      }
+      if (!kigen) throw new Error('kigen did not run');
+      runs.push({ index: i + 1, kigen, baseline });
+    }
+    const md = medians(runs);
+    const goals = s.goals.map((id) => evaluate(id, s, md, runs));
+    for (const g of goals) log(`${g.id}: ${g.result} → ${g.pass === null ? '?' : g.pass ? 'PASS' : 'FAIL'}`);
+    if (md.ratio !== undefined && !s.goals.includes('P1'))
+      log(`ratio vs seed design: ${md.ratio.toFixed(1)}×`);
+    return {
+      settings: s,
+      dataset: {
+        kind: dataset.kind,
+        where: dataset.where,
+        source: dataset.source,
+        seedMs: Math.round(dataset.seedMs),
+      },
+      runs,
+      medians: md,
+      goals,
+      warnings,
+    };
+  } finally {
+    await smtp?.stop().catch(() => undefined);
+    await push?.stop().catch(() => undefined);
+    await dataset?.dispose().catch((e: unknown) => log(`cleanup: ${String(e)}`));
+    fs.rmSync(certDir, { recursive: true, force: true });
+    tempDirs.delete(certDir);
+  }
+}
+
+async function main(): Promise<number> {
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!(await kigenHasRunCommand())) {
+    log(`${KIGEN_CLI} has no "run" command yet: there is nothing to benchmark.`);
+    return 2;
+  }
+  const startedAt = new Date();
+  const command = `npm run bench -- ${opts.argv.join(' ')}`.trim();
+  const usesPostgres = opts.scenarios.some((s) => s.db === 'postgres');
+  const pgVersion = usesPostgres
+    ? await psql(
+        opts.pgAdminUrl,
+        new URL(opts.pgAdminUrl).pathname.slice(1) || 'postgres',
+        'SHOW server_version',
+      ).catch(() => undefined)
+    : undefined;
+  const machine = machineInfo(pgVersion);
+  const commit = gitCommit(ROOT);
+
+  const results: ScenarioResult[] = [];
+  let failure: Error | undefined;
+  for (const s of opts.scenarios) {
+    try {
+      results.push(await runScenario(s, opts));
+    } catch (error) {
+      failure = error as Error;
+      log(`FAILED: ${failure.message}`);
+      break;
+    }
+  }
+  const finishedAt = new Date();
+  const goals = results.flatMap((r) => r.goals);
+  const output = {
+    tool: 'kigen-bench',
+    format: 1,
+    label: opts.label,
+    command,
+    argv: opts.argv,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    commit,
+    machine,
+    kigenCli: KIGEN_CLI,
+    goals,
+    scenarios: results,
+    ...(failure ? { error: failure.message } : {}),
+  };
+  if (opts.record && results.length > 0) {
+    const file = writeResultFile(ROOT, opts.label, output, startedAt);
+    log(`results: ${file}`);
+    const entries: TableEntry[] = results.flatMap((r) =>
+      r.goals.map((result) => ({
+        result,
+        runs: r.runs.length,
+        date: startedAt.toISOString().slice(0, 10),
+        commit,
+        machine,
+        command,
+        file,
+      })),
+    );
+    if (entries.length > 0) {
+      updateBenchmarksMd(ROOT, entries);
+      log('BENCHMARKS.md updated');
+    }
+  }
+  process.stdout.write(
+    `${JSON.stringify({ label: opts.label, commit, goals: goals.map(({ detail: _, ...g }) => g), error: failure?.message }, null, 2)}\n`,
+  );
+  if (failure) return 1;
+  return goals.some((g) => g.pass === false) ? 1 : 0;
+}
+
+function cleanupAndExit(code: number): never {
+  killAllChildren();
+  cleanupDatasetsSync();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(code);
+}
+process.on('SIGINT', () => cleanupAndExit(130));
+process.on('SIGTERM', () => cleanupAndExit(143));
+
+main().then(
+  (code) => {
+    killAllChildren();
+    cleanupDatasetsSync();
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`harness error: ${(error as Error)?.stack ?? String(error)}`);
+    cleanupAndExit(1);
+  },
+);
