@@ -1,0 +1,206 @@
+// The goals of bench.md, the medians a scenario's runs give, and each goal's verdict.
+import type { PushSinkStats } from '../sinks/push-sink.ts';
+import type { SmtpSinkStats } from '../sinks/smtp-sink.ts';
+import type { GoalId, Scenario } from './options.ts';
+import { type BaselineSummary, type KigenSummary, median, plannedDeliveries } from './summary.ts';
+
+export const GOALS: Record<GoalId, { what: string; target: string }> = {
+  P1: {
+    what: 'full run, 100 offices, 100 ms SMTP latency: kigen vs seed-design baseline, same run',
+    target: '≥ 10× faster',
+  },
+  P2: {
+    what: 'full run, 500 offices / 5,000 staff, 100 ms latency, rate limit off',
+    target: 'within 10% of the transport bound (messages × latency ÷ connections)',
+  },
+  P3: { what: 'dry-run plan, 500 offices, PGlite (after the database is open)', target: '≤ 1.5 s' },
+  P4: {
+    what: 'statements for a full 500-office run',
+    target: 'reads ≤ 4 per 1,000-office chunk + 5; writes ≤ 2 per 500 deliveries + 5',
+  },
+  P5: { what: 'RSS growth during a full run', target: '≤ 35 MB at 500 offices; ≤ 60 MB at 50,000 offices' },
+  P6: {
+    what: 'zero-latency throughput, Postgres, SMTP sink in another process',
+    target: '≥ 1,000 emails/s',
+  },
+  P7: { what: 'dry-run plan, 50,000 offices / 500,000 staff, Postgres', target: '≤ 60 s' },
+};
+
+interface ChildFigures {
+  exitCode: number | null;
+  /** Spawn to exit, including Node start-up and opening the database. */
+  processWallMs: number;
+  /** Highest VmRSS the harness saw while sampling the child. */
+  sampledPeakRssBytes: number;
+  smtp?: SmtpSinkStats | undefined;
+  push?: PushSinkStats | undefined;
+}
+
+export interface KigenRun extends ChildFigures {
+  summary: KigenSummary;
+}
+export interface BaselineRun extends ChildFigures {
+  summary: BaselineSummary;
+}
+export interface RunRecord {
+  index: number;
+  kigen: KigenRun;
+  baseline?: BaselineRun | undefined;
+}
+
+/** kigen's own run time: phases.totalMs, or the process's wall time when it did not report one. */
+export const kigenTimeMs = (k: KigenRun): number => k.summary.phases.totalMs ?? k.processWallMs;
+
+export function medians(runs: readonly RunRecord[]) {
+  const m = (f: (r: RunRecord) => number | undefined) => median(runs.map(f));
+  const base = runs.some((r) => r.baseline);
+  return {
+    kigen: {
+      totalMs: m((r) => r.kigen.summary.phases.totalMs),
+      planMs: m((r) => r.kigen.summary.phases.planMs),
+      deliverMs: m((r) => r.kigen.summary.phases.deliverMs),
+      processWallMs: m((r) => r.kigen.processWallMs),
+      emailsPlanned: m((r) => r.kigen.summary.deliveries.email.planned),
+      emailsSent: m((r) => r.kigen.summary.deliveries.email.sent),
+      emailsFailed: m((r) => r.kigen.summary.deliveries.email.failed),
+      pushSent: m((r) => r.kigen.summary.deliveries.push.sent),
+      deliveriesPlanned: m((r) => plannedDeliveries(r.kigen.summary)),
+      reads: m((r) => r.kigen.summary.statements.read),
+      writes: m((r) => r.kigen.summary.statements.write),
+      rssGrowthBytes: m((r) => r.kigen.summary.memory.rssGrowthBytes),
+      rssPeakBytes: m((r) => r.kigen.summary.memory.rssPeakBytes),
+      sampledPeakRssBytes: m((r) => r.kigen.sampledPeakRssBytes),
+      messagesPerSecond: m((r) => r.kigen.summary.throughput.messagesPerSecond),
+      sinkMessages: m((r) => r.kigen.smtp?.messages),
+      sinkConnections: m((r) => r.kigen.smtp?.connections),
+      sinkPeakConnections: m((r) => r.kigen.smtp?.peakConnections),
+      pushSinkRequests: m((r) => r.kigen.push?.requests),
+    },
+    baseline: base
+      ? {
+          wallMs: m((r) => r.baseline?.summary.wallMs),
+          processWallMs: m((r) => r.baseline?.processWallMs),
+          emails: m((r) => r.baseline?.summary.emails),
+          pushSent: m((r) => r.baseline?.summary.pushes?.sent),
+          reads: m((r) => r.baseline?.summary.statements.read),
+          writes: m((r) => r.baseline?.summary.statements.write),
+          rssGrowthBytes: m((r) => r.baseline?.summary.rssGrowthBytes),
+          sinkMessages: m((r) => r.baseline?.smtp?.messages),
+          sinkConnections: m((r) => r.baseline?.smtp?.connections),
+        }
+      : undefined,
+    /** Median of the per-run ratios baseline wall ÷ kigen run time (both after the database is open). */
+    ratio: base
+      ? m((r) => (r.baseline ? r.baseline.summary.wallMs / kigenTimeMs(r.kigen) : undefined))
+      : undefined,
+    /** The same with whole-process wall times (Node start-up and database open included on both sides). */
+    processRatio: base
+      ? m((r) => (r.baseline ? r.baseline.processWallMs / r.kigen.processWallMs : undefined))
+      : undefined,
+  };
+}
+
+export type Medians = ReturnType<typeof medians>;
+
+export interface GoalResult {
+  id: GoalId;
+  what: string;
+  target: string;
+  /** The measured figure, as shown in BENCHMARKS.md. */
+  result: string;
+  /** null when the figure could not be measured (a field missing from kigen's summary). */
+  pass: boolean | null;
+  detail: Record<string, unknown>;
+}
+
+const MB = 1024 * 1024;
+const sec = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+export function evaluate(id: GoalId, s: Scenario, md: Medians, runs: readonly RunRecord[]): GoalResult {
+  const { what, target } = GOALS[id];
+  const out = (result: string, pass: boolean | null, detail: Record<string, unknown>): GoalResult => ({
+    id,
+    what,
+    target,
+    result,
+    pass,
+    detail,
+  });
+  const k = md.kigen;
+  switch (id) {
+    case 'P1': {
+      const kigenMs = median(runs.map((r) => kigenTimeMs(r.kigen)));
+      const ratio = md.ratio;
+      if (ratio === undefined || kigenMs === undefined || !md.baseline) {
+        return out('no baseline in this run', null, {});
+      }
+      return out(
+        `${ratio.toFixed(1)}× (kigen ${sec(kigenMs)}, ${k.emailsSent ?? '?'} emails; seed design ${sec(md.baseline.wallMs ?? 0)}, ${md.baseline.emails} emails)`,
+        ratio >= 10,
+        { ratio, processRatio: md.processRatio, kigenMs, baselineMs: md.baseline.wallMs },
+      );
+    }
+    case 'P2': {
+      const messages = k.emailsSent ?? k.sinkMessages;
+      if (messages === undefined || k.deliverMs === undefined) {
+        return out('phases.deliverMs or email counts missing', null, { messages, deliverMs: k.deliverMs });
+      }
+      const boundMs = (messages * s.smtpLatencyMs) / s.pool;
+      const over = k.deliverMs / boundMs;
+      return out(
+        `deliver ${sec(k.deliverMs)} vs bound ${sec(boundMs)} (${messages} × ${s.smtpLatencyMs} ms ÷ ${s.pool}) = ${(over * 100).toFixed(0)}%`,
+        over <= 1.1,
+        { messages, boundMs, deliverMs: k.deliverMs, ratioToBound: over, push: s.push },
+      );
+    }
+    case 'P3':
+    case 'P7': {
+      const limitMs = id === 'P3' ? 1500 : 60_000;
+      if (k.planMs === undefined) return out('phases.planMs missing', null, {});
+      return out(`plan ${sec(k.planMs)} (${s.offices} offices, ${s.db})`, k.planMs <= limitMs, {
+        planMs: k.planMs,
+        limitMs,
+      });
+    }
+    case 'P4': {
+      const chunk = s.chunkSize ?? 1000;
+      const chunks = Math.max(1, Math.ceil(s.offices / chunk));
+      const deliveries = k.deliveriesPlanned;
+      if (k.reads === undefined || k.writes === undefined || deliveries === undefined) {
+        return out('statement or delivery counts missing', null, {
+          reads: k.reads,
+          writes: k.writes,
+          deliveries,
+        });
+      }
+      const readBudget = 4 * chunks + 5;
+      const writeBudget = 2 * Math.ceil(deliveries / 500) + 5;
+      return out(
+        `reads ${k.reads} / ${readBudget}, writes ${k.writes} / ${writeBudget} (${deliveries} deliveries, ${chunks} chunk${chunks > 1 ? 's' : ''})`,
+        k.reads <= readBudget && k.writes <= writeBudget,
+        { reads: k.reads, writes: k.writes, readBudget, writeBudget, deliveries, chunks },
+      );
+    }
+    case 'P5': {
+      const limitBytes = (s.offices <= 500 ? 35 : 60) * MB;
+      if (k.rssGrowthBytes === undefined) return out('memory.rssGrowthBytes missing', null, {});
+      return out(
+        `${(k.rssGrowthBytes / MB).toFixed(1)} MB growth at ${s.offices} offices (limit ${limitBytes / MB} MB)`,
+        k.rssGrowthBytes <= limitBytes,
+        { rssGrowthBytes: k.rssGrowthBytes, rssPeakBytes: k.rssPeakBytes, limitBytes },
+      );
+    }
+    case 'P6': {
+      const messages = k.emailsSent ?? k.sinkMessages;
+      if (messages === undefined || k.deliverMs === undefined || k.deliverMs <= 0) {
+        return out('email counts or phases.deliverMs missing', null, {});
+      }
+      const perSecond = messages / (k.deliverMs / 1000);
+      return out(
+        `${Math.round(perSecond)} emails/s (${messages} in ${sec(k.deliverMs)}, ${s.pool} connections)`,
+        perSecond >= 1000,
+        { emailsPerSecond: perSecond, messages, deliverMs: k.deliverMs, reported: k.messagesPerSecond },
+      );
+    }
+  }
+}
