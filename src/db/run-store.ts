@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import type { ChannelName } from '../domain/types.ts';
 import type {
   DataScope,
-  DeliveryOutcome,
   DeliveryStatus,
   PendingDelivery,
   PlannedDelivery,

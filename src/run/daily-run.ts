@@ -125,12 +125,10 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   // 2. Claim: one run row per (date, scope); a lock that dies with its process makes one runner work on it.
   const owner = `${hostname()}:${process.pid}`;
   let release: (() => Promise<void>) | null = null;
-  let runId: string | null = null;
   let run: Awaited<ReturnType<RunStore['claim']>>['run'] | null = null;
   if (!options.dryRun) {
     const claimed = await deps.store.claim(options.runDate, options.scope, owner);
     run = claimed.run;
-    runId = run.id;
     release = await deps.store.lock(run);
     if (!release) {
       summary.status = 'busy';

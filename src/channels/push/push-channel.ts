@@ -10,7 +10,6 @@
 // stored, and the channel's tests talk to a push service on 127.0.0.1.
 import https from 'node:https';
 import webpush from 'web-push';
-import type { ThresholdDays } from '../../domain/types.ts';
 import type { Channel, PushMessage, SendOutcome } from '../channel.ts';
 import { classifyPushResponse, PUSH_LOCAL_CODES } from './push-errors.ts';
 import {
