@@ -97,6 +97,7 @@ export function createDeliverer(ctx: {
   const counts: Record<ChannelName, ChannelCounts> = { email: emptyCounts(), push: emptyCounts() };
   const failures = new Map<string, FailureCount>();
   const active = new Set<Promise<void>>();
+  const activeSlots = new Semaphore(maxActive);
   let fatal: FatalError | null = null;
   let emailBudget = limits.emailQuota;
   let quotaReached = false;
@@ -234,14 +235,19 @@ export function createDeliverer(ctx: {
 
   return {
     async enqueue(delivery) {
-      while (active.size >= maxActive) await Promise.race(active);
+      // A semaphore, not Promise.race over the active set: racing N promises on every call adds N
+      // reactions each time, which cost more CPU than the sends themselves at high concurrency.
+      const release = await activeSlots.acquire();
       const task: Promise<void> = deliverOne(delivery)
         .catch((error) => {
           // A bug, not a send failure (channels return outcomes): keep the delivery pending and say so.
           ctx.logger.error({ err: error, delivery: delivery.id }, 'unexpected error while delivering');
           counts[delivery.channel].deferred += 1;
         })
-        .finally(() => active.delete(task));
+        .finally(() => {
+          active.delete(task);
+          release();
+        });
       active.add(task);
     },
     async drain() {
