@@ -318,7 +318,8 @@ function lockDataDir(dataDir: string): () => void {
   throw new DatabaseBusyError(`could not lock the embedded database in ${dataDir}; try again`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

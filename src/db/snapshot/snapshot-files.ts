@@ -1,6 +1,7 @@
 // The snapshot folder: listing, deleting, and the file-system chores of a durable save.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isAlive } from '../database.ts';
 import { SnapshotError } from './snapshot-errors.ts';
 import {
   readHeader,
@@ -66,15 +67,6 @@ export async function removeStaleTemporaries(dir: string, name: string): Promise
     if (Number.isInteger(pid) && (pid === process.pid || !isAlive(pid))) {
       await fs.rm(path.join(dir, entry), { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
