@@ -296,6 +296,15 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       );
     }
     return finishSummary();
+  } catch (error) {
+    // Outcomes already recorded stay; the run row says it failed, and a rerun resumes the rest.
+    if (run) {
+      await buffer.close();
+      await deps.store
+        .finish(run.id, 'failed', { error: (error as Error).message ?? String(error) })
+        .catch((e) => log.error({ err: e }, 'could not mark the run as failed'));
+    }
+    throw error;
   } finally {
     await buffer.close();
     await release?.();
