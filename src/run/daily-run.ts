@@ -16,6 +16,7 @@ import type { DataScope, PlanReader, RunStore } from './ports.ts';
 import {
   type ChannelTotals,
   emptyTotals,
+  type NoticeListing,
   type RunSummary,
   type StatementCounts,
   statusAndExit,
@@ -54,6 +55,11 @@ export interface DailyRunDeps {
   clock?: Clock;
   random?: () => number;
   onProgress?: (event: { planned: number; done: number }) => void;
+  /**
+   * Dry run with listNotices: receives each notice as it is planned, so a large list is streamed
+   * instead of held in memory. Without it the list is returned in summary.notices.
+   */
+  onNotice?: (notice: NoticeListing) => void;
 }
 
 /** Deliveries recorded per INSERT: with one outcome batch per as many, writes stay ≤ 2 per 500 deliveries. */
@@ -211,7 +217,8 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     // 3 + 4. Plan chunk by chunk; each chunk's deliveries are recorded (a few hundred per statement)
     // and handed to the deliverer, whose backpressure bounds what is held in memory.
     let planMs = 0;
-    const notices: NonNullable<RunSummary['notices']> = [];
+    const notices: NoticeListing[] = [];
+    const listNotice = deps.onNotice ?? ((n: NoticeListing) => notices.push(n));
     let chunkStart = performance.now();
     for await (const chunk of planChunks(deps.reader, {
       runDate: options.runDate,
@@ -224,7 +231,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       for (const d of chunk.deliveries) summary.deliveries[d.channel].planned += 1;
       if (options.dryRun && options.listNotices) {
         for (const d of chunk.deliveries) {
-          notices.push({
+          listNotice({
             staffId: d.staffId,
             name: d.payload.notice.fullName,
             channel: d.channel,
@@ -261,7 +268,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       if (signal.aborted || deliverer?.fatal) break;
     }
     summary.phases.planMs = Math.round(planMs);
-    if (options.dryRun && options.listNotices) summary.notices = notices;
+    if (options.dryRun && options.listNotices && !deps.onNotice) summary.notices = notices;
 
     if (deliverer) {
       await deliverer.drain();

@@ -73,15 +73,18 @@ export interface RunSummary {
   phases: { planMs: number; deliverMs: number; totalMs: number };
   memory: { rssStartBytes: number; rssPeakBytes: number; rssGrowthBytes: number };
   throughput: { messagesPerSecond: number };
-  /** Dry run with --json: every notice that would be sent. */
-  notices?: Array<{
-    staffId: string;
-    name: string;
-    channel: ChannelName;
-    device: string | null;
-    offices: string[];
-    counts: { overdue: number; renewal: number; assessment: number };
-  }>;
+  /** Dry run with listNotices and no onNotice callback: every notice that would be sent. */
+  notices?: NoticeListing[];
+}
+
+/** One notice a dry run would send. */
+export interface NoticeListing {
+  staffId: string;
+  name: string;
+  channel: ChannelName;
+  device: string | null;
+  offices: string[];
+  counts: { overdue: number; renewal: number; assessment: number };
 }
 
 /** Derives the status, exit code and message from what happened. */

@@ -5,7 +5,7 @@ import { type App, createChannels } from '../../app.ts';
 import type { Config } from '../../config/config.ts';
 import { createPlanReader, createRunStore } from '../../db/run-store.ts';
 import { runDaily } from '../../run/daily-run.ts';
-import type { RunSummary } from '../../run/summary.ts';
+import type { NoticeListing, RunSummary } from '../../run/summary.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatSummary } from '../format.ts';
 import { positiveInt } from '../parse.ts';
@@ -47,6 +47,7 @@ export async function executeRun(
       logger,
       statements: () => db.stats.snapshot(),
       ...(signal ? { signal } : {}),
+      ...(flags.dryRun && flags.json ? { onNotice: streamNotice } : {}),
       onProgress: ({ planned, done }) => {
         if (!bar) return;
         if (!barStarted) {
@@ -103,9 +104,24 @@ export function shutdownSignal(onFirst: (name: string) => void): { signal: Abort
   };
 }
 
+// A dry run's --json output starts with the notices, written as they are planned (a 50,000-office
+// list would not fit in memory), and ends with the summary's other fields in the same JSON object.
+let noticesOpen = false;
+function streamNotice(notice: NoticeListing): void {
+  process.stdout.write(`${noticesOpen ? ',\n' : '{\n"notices": [\n'}${JSON.stringify(notice)}`);
+  noticesOpen = true;
+}
+
 export function printSummary(summary: RunSummary, json: boolean): void {
-  if (json) printJson(summary);
-  else process.stdout.write(formatSummary(summary));
+  if (json && noticesOpen) {
+    const rest = JSON.stringify({ ...summary, notices: undefined }, null, 2);
+    process.stdout.write(`\n],\n${rest.slice(rest.indexOf('{') + 1).trimStart()}\n`);
+  } else if (json) {
+    // A dry run that planned nothing still lists its (empty) notices.
+    printJson(summary.mode === 'dry-run' && !summary.notices ? { ...summary, notices: [] } : summary);
+  } else {
+    process.stdout.write(formatSummary(summary));
+  }
   process.exitCode = summary.exitCode;
 }
 
