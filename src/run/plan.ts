@@ -25,20 +25,35 @@ export interface PlannedChunk {
   deliveries: PlannedDelivery[];
 }
 
+/** Chunks being read at once: the next chunk's statements run while this one is planned and sent. */
+const CHUNKS_IN_FLIGHT = 2;
+
 /**
- * Yields one planned chunk at a time, so memory is bounded by the chunk size, not the data set.
- * A staff member with offices in several chunks belongs to the chunk of their first office (by id):
- * that chunk also reads the alerts of their other offices, so a digest is never split.
+ * Yields one planned chunk at a time, so memory is bounded by the chunk size (times
+ * CHUNKS_IN_FLIGHT), not by the data set. A staff member with offices in several chunks belongs to
+ * the chunk of their first office (by id): that chunk also reads the alerts of their other offices,
+ * so a digest is never split. On PostgreSQL the chunks in flight use separate pooled connections;
+ * on PGlite their statements simply queue.
  */
 export async function* planChunks(reader: PlanReader, options: PlanOptions): AsyncGenerator<PlannedChunk> {
+  const inFlight: Promise<PlannedChunk>[] = [];
   let afterId: string | null = null;
+  let more = true;
   for (;;) {
-    const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeId);
-    const last = offices.at(-1);
-    if (!last) return;
-    afterId = last.id;
-    yield await planChunk(reader, offices, options);
-    if (offices.length < options.chunkSize) return;
+    // Keyset paging needs only the previous chunk's last id, so the next chunks can start at once.
+    while (more && inFlight.length < CHUNKS_IN_FLIGHT) {
+      const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeId);
+      const last = offices.at(-1);
+      more = offices.length === options.chunkSize;
+      if (!last) break;
+      afterId = last.id;
+      const planned = planChunk(reader, offices, options);
+      planned.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+      inFlight.push(planned);
+    }
+    const next = inFlight.shift();
+    if (!next) return;
+    yield await next;
   }
 }
 
