@@ -17,12 +17,8 @@ export const HOLIDAY = '2026-05-06';
 export const FROM = 'kigen <noreply@kigen.example.jp>';
 export const FROM_DOMAIN = 'kigen.example.jp';
 
-/** Calendar arithmetic for fixture deadlines (UTC dates, no process time zone involved). */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+/** Calendar arithmetic for fixture deadlines: the domain's own, re-exported for the tests. */
+export { addDays } from '../../src/domain/calendar-date.ts';
 
 export function runOptions(overrides: Partial<DailyRunOptions> = {}): DailyRunOptions {
   return {
