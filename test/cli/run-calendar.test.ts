@@ -2,9 +2,9 @@
 // time zone (Asia/Tokyo), never the process's (mistake 7); --force runs a holiday (mistake 8); the JSON
 // summary and the exit codes scripts rely on; a fatal SMTP error and its recovery. The gate does not depend
 // on the database engine, so these run once: on PostgreSQL when TEST_DATABASE_URL is set (fast), else PGlite.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarDateIn } from '../../src/domain/calendar-date.ts';
-import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../helpers/smtp-server.ts';
+import { smtpSinksPerTest } from '../helpers/smtp-server.ts';
 import { type CliTarget, cliTarget, digestIds, runCli } from '../run/cli-process.ts';
 import { HOLIDAY, messageIdCounts, RUN_DATE } from '../run/harness.ts';
 
@@ -13,7 +13,7 @@ const LOS_ANGELES = { TZ: 'America/Los_Angeles' };
 
 describe(`kigen run and the calendar (${engine})`, () => {
   let target: CliTarget;
-  const sinks: SmtpSink[] = [];
+  const sink = smtpSinksPerTest();
 
   beforeAll(async () => {
     target = await cliTarget(engine, RUN_DATE);
@@ -21,15 +21,6 @@ describe(`kigen run and the calendar (${engine})`, () => {
   afterAll(async () => {
     await target?.close();
   });
-  afterEach(async () => {
-    for (const s of sinks.splice(0)) await s.close();
-  });
-
-  async function sink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-    const s = await startSmtpSink(options);
-    sinks.push(s);
-    return s;
-  }
 
   it('under TZ=America/Los_Angeles skips 2026-05-06 (振替休日 in Japan) by name; --force runs it and sends (mistakes 7, 8)', async () => {
     const prepared = await target.prepare();

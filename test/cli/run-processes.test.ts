@@ -3,9 +3,9 @@
 // PostgreSQL (a run row plus an advisory lock) take different paths to the same promise: each message is
 // sent once, and after a crash only messages whose outcome was not yet recorded may go twice.
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../helpers/databases.ts';
-import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../helpers/smtp-server.ts';
+import { smtpSinksPerTest } from '../helpers/smtp-server.ts';
 import {
   type CliResult,
   type CliTarget,
@@ -21,7 +21,7 @@ const EXPECTED = 40;
 
 describe.each(testEngines())('kigen run processes on %s', (engine) => {
   let target: CliTarget;
-  const sinks: SmtpSink[] = [];
+  const sink = smtpSinksPerTest();
 
   beforeAll(async () => {
     target = await cliTarget(engine, RUN_DATE);
@@ -29,15 +29,6 @@ describe.each(testEngines())('kigen run processes on %s', (engine) => {
   afterAll(async () => {
     await target?.close();
   });
-  afterEach(async () => {
-    for (const s of sinks.splice(0)) await s.close();
-  });
-
-  async function sink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-    const s = await startSmtpSink(options);
-    sinks.push(s);
-    return s;
-  }
 
   /** Sent rows by Message-ID, read once the processes are gone. */
   async function recordedSent(prepared: Awaited<ReturnType<CliTarget['prepare']>>): Promise<Set<string>> {

@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
+import { afterEach } from 'vitest';
 
 export interface SmtpReply {
   /** 4xx (try again later) or 5xx (refused). */
@@ -200,5 +201,21 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     close() {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * For a describe block: returns a function that starts a sink, and closes every sink it started
+ * after each test.
+ */
+export function smtpSinksPerTest(): (options?: SmtpSinkOptions) => Promise<SmtpSink> {
+  const sinks: SmtpSink[] = [];
+  afterEach(async () => {
+    for (const s of sinks.splice(0)) await s.close();
+  });
+  return async (options = {}) => {
+    const s = await startSmtpSink(options);
+    sinks.push(s);
+    return s;
   };
 }

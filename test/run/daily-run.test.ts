@@ -4,7 +4,7 @@
 // original batch's mistakes (docs/product.md) and fails against the behaviour described there.
 import https from 'node:https';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPushChannel } from '../../src/channels/push/push-channel.ts';
 import { generateVapidKeys } from '../../src/channels/push/vapid.ts';
 import type { Db } from '../../src/db/database.ts';
@@ -12,7 +12,7 @@ import { truncateAll } from '../../src/db/seed/load-seed.ts';
 import { openTestDatabase, testEngines } from '../helpers/databases.ts';
 import { createFixtures, type Fixtures } from '../helpers/fixtures.ts';
 import { type PushService, startPushService } from '../helpers/push-service.ts';
-import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../helpers/smtp-server.ts';
+import { smtpSinksPerTest } from '../helpers/smtp-server.ts';
 import {
   addDays,
   deliveryRows,
@@ -46,7 +46,7 @@ async function tableCounts(db: Db): Promise<Record<string, number>> {
 describe.each(testEngines())('daily run on %s', (engine) => {
   let db: Db;
   let fx: Fixtures;
-  const sinks: SmtpSink[] = [];
+  const sink = smtpSinksPerTest();
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
@@ -58,15 +58,6 @@ describe.each(testEngines())('daily run on %s', (engine) => {
     await truncateAll(db);
     fx = createFixtures(db);
   });
-  afterEach(async () => {
-    for (const s of sinks.splice(0)) await s.close();
-  });
-
-  async function sink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-    const s = await startSmtpSink(options);
-    sinks.push(s);
-    return s;
-  }
 
   it('emails overdue recipients (deadline today and past), first, under an urgent subject (mistake 1)', async () => {
     const office = await fx.office({ name: 'さくら事業所' });

@@ -3,17 +3,12 @@
 // real email channel against the loopback SMTP sink, scripted to be slow or to answer 4xx/5xx/535.
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { truncateAll } from '../../src/db/seed/load-seed.ts';
 import { openTestDatabase, testEngines } from '../helpers/databases.ts';
 import { createFixtures, type Fixtures, type StaffFixture } from '../helpers/fixtures.ts';
-import {
-  type SmtpReply,
-  type SmtpSink,
-  type SmtpSinkOptions,
-  startSmtpSink,
-} from '../helpers/smtp-server.ts';
+import { type SmtpReply, smtpSinksPerTest } from '../helpers/smtp-server.ts';
 import {
   addDays,
   auditRows,
@@ -33,7 +28,7 @@ const NO_SUCH_USER: SmtpReply = { code: 550, message: 'No such user here' };
 describe.each(testEngines())('delivery on %s', (engine) => {
   let db: Db & { url?: string };
   let fx: Fixtures;
-  const sinks: SmtpSink[] = [];
+  const sink = smtpSinksPerTest();
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
@@ -45,15 +40,6 @@ describe.each(testEngines())('delivery on %s', (engine) => {
     await truncateAll(db);
     fx = createFixtures(db);
   });
-  afterEach(async () => {
-    for (const s of sinks.splice(0)) await s.close();
-  });
-
-  async function sink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-    const s = await startSmtpSink(options);
-    sinks.push(s);
-    return s;
-  }
 
   /** One office with an alert and `n` staff members who all get an email. */
   async function officeWithStaff(n: number, office?: string): Promise<StaffFixture[]> {
