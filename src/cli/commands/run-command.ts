@@ -106,13 +106,29 @@ export function shutdownSignal(onFirst: (name: string) => void): { signal: Abort
 
 // A dry run's --json output starts with the notices, written as they are planned (a 50,000-office
 // list would not fit in memory), and ends with the summary's other fields in the same JSON object.
+// Writes to a pipe are synchronous on Linux: one write per ~64 KB instead of one per notice saves a
+// system call (and a wait for the reader) per notice; a 50,000-office plan lists 700,000 of them.
+const NOTICE_FLUSH_CHARS = 64 * 1024;
 let noticesOpen = false;
+let pendingNotices: string[] = [];
+let pendingChars = 0;
 function streamNotice(notice: NoticeListing): void {
-  process.stdout.write(`${noticesOpen ? ',\n' : '{\n"notices": [\n'}${JSON.stringify(notice)}`);
+  const text = `${noticesOpen ? ',\n' : '{\n"notices": [\n'}${JSON.stringify(notice)}`;
   noticesOpen = true;
+  pendingNotices.push(text);
+  pendingChars += text.length;
+  if (pendingChars >= NOTICE_FLUSH_CHARS) flushNotices();
+}
+
+function flushNotices(): void {
+  if (pendingNotices.length === 0) return;
+  process.stdout.write(pendingNotices.join(''));
+  pendingNotices = [];
+  pendingChars = 0;
 }
 
 export function printSummary(summary: RunSummary, json: boolean): void {
+  flushNotices();
   if (json && noticesOpen) {
     const rest = JSON.stringify({ ...summary, notices: undefined }, null, 2);
     process.stdout.write(`\n],\n${rest.slice(rest.indexOf('{') + 1).trimStart()}\n`);
