@@ -170,6 +170,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
       SMTP_POOL_SIZE: String(s.pool),
       ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
       ...(s.chunkSize ? { KIGEN_CHUNK_SIZE: String(s.chunkSize) } : {}),
+      ...(opts.kigenNodeOptions ? { NODE_OPTIONS: opts.kigenNodeOptions } : {}),
     });
     const baselineEnv = cleanEnv({ ...dataset.env, ...vapidEnv });
 

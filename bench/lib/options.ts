@@ -44,6 +44,8 @@ export interface BenchOptions {
   record: boolean;
   /** Use `kigen snapshot save/restore` for PostgreSQL data sets: auto = from 10,000 offices, without push. */
   snapshots: 'auto' | 'on' | 'off';
+  /** NODE_OPTIONS for the kigen child only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+  kigenNodeOptions: string | undefined;
   pgAdminUrl: string;
   argv: string[];
 }
@@ -74,7 +76,7 @@ export const USAGE = `usage: npm run bench -- [--goal P1..P7|all] [--offices N] 
          [--rate R] [--chunk-size N] [--dry-run] [--push] [--push-latency-ms L]
          [--transient-share X] [--fail-addresses a@x,b@y] [--push-gone-share X]
          [--push-unavailable-share X] [--date YYYY-MM-DD] [--timeout-s T] [--keep] [--no-record]
-         [--snapshots auto|on|off]
+         [--snapshots auto|on|off] [--kigen-node-options "--cpu-prof --cpu-prof-dir=DIR"]
          [--pg-admin-url postgres://postgres@127.0.0.1:5432/test]
 See bench/README.md.`;
 
@@ -124,6 +126,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       keep: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
       snapshots: { type: 'string', default: 'auto' },
+      'kigen-node-options': { type: 'string' },
       'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -219,6 +222,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     keep: v.keep ?? false,
     record: !(v['no-record'] ?? false),
     snapshots,
+    kigenNodeOptions: v['kigen-node-options'],
     pgAdminUrl: v['pg-admin-url'] as string,
     argv,
   };
