@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { SMTPPoolOptions, Transporter } from 'nodemailer';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -185,16 +186,68 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
   const transporter: Transporter = nodemailer.createTransport(options);
   // Every failure reaches the send's promise; without a listener an 'error' event would crash.
   transporter.on('error', () => {});
+  const pool = transporter.transporter as unknown as RawPool;
   return {
     kind: 'smtp',
     async send(mail, signal) {
       if (signal.aborted) throw abortReason(signal);
       const { raw, envelope } = composed(mail);
-      const info = await transporter.sendMail({ envelope, raw });
-      return { messageId: mail.messageId, response: String(info.response ?? '') };
+      return new Promise<TransportReceipt>((resolve, reject) => {
+        pool.send(rawPoolMail(raw, envelope, mail.messageId, signal), (err, info) => {
+          if (err) reject(err);
+          else resolve({ messageId: mail.messageId, response: String(info?.response ?? '') });
+        });
+      });
     },
     async close() {
       transporter.close();
+    },
+  };
+}
+
+/**
+ * The part of nodemailer's SMTP pool kigen uses: `send(mail, callback)`, the method every
+ * nodemailer transport implements and its Mailer calls. kigen calls it itself with the finished
+ * message, because the Mailer turns even a raw message into a MIME tree first (a MimeNode with
+ * random boundaries, address normalisation, a stream pipeline): about a tenth of kigen's CPU per
+ * email at a thousand emails a second. Of `mail`, the pool reads the envelope, the Message-ID, the
+ * message stream and `data.signal` (nodemailer 10.6; the exact version is pinned, and the tests
+ * send through a real SMTP server with and without authentication).
+ */
+interface RawPool {
+  send(mail: RawPoolMail, callback: (err: Error | null, info?: { response?: string }) => void): boolean;
+}
+
+interface RawPoolMail {
+  data: { signal: AbortSignal };
+  message: {
+    getEnvelope(): { from: string; to: string[] };
+    messageId(): string;
+    getHeader(name: string): string | undefined;
+    createReadStream(): Readable;
+  };
+}
+
+function rawPoolMail(
+  raw: Buffer,
+  envelope: { from: string; to: string[] },
+  messageId: string,
+  signal: AbortSignal,
+): RawPoolMail {
+  return {
+    // The pool drops a queued message whose attempt timed out or was cancelled, and closes the
+    // connection of one being sent: a late copy cannot go out after the outcome said "not sent".
+    data: { signal },
+    message: {
+      getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
+      messageId: () => messageId,
+      getHeader: (name) => (name.toLowerCase() === 'message-id' ? messageId : undefined),
+      createReadStream: () => {
+        const stream = new Readable({ read() {} });
+        stream.push(raw);
+        stream.push(null);
+        return stream;
+      },
     },
   };
 }

@@ -211,6 +211,23 @@ describe('email channel over SMTP', () => {
     }
   });
 
+  it('a send that times out while queued for a busy connection is dropped, never sent late', async () => {
+    // One connection, a 700 ms provider, a 300 ms timeout: the second message is still queued when
+    // its attempt ends. Reported "not sent" (transient, to be retried), it must not go out afterwards.
+    const server = await sink({ latencyMs: 700 });
+    const ch = channel(
+      { url: server.url, pool: { maxConnections: 1, maxMessages: 1000 } },
+      { timeoutMs: 300 },
+    );
+    const first = emailMessage(typicalNotice(), 'k-first');
+    const queued = emailMessage(typicalNotice(), 'k-queued');
+    const outcomes = await Promise.all([ch.send(first), ch.send(queued)]);
+    for (const outcome of outcomes) expectFailed(outcome, 'transient', 'ETIMEDOUT');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const queuedId = messageIdFor(queued.deliveryKey, senderDomain(FROM));
+    expect(server.messages.map((m) => m.messageId)).not.toContain(queuedId);
+  });
+
   it('the caller can cancel a send with its AbortSignal', async () => {
     const server = await sink({ stall: 'data' });
     const ch = channel({ url: server.url }, { timeoutMs: 10_000 });
