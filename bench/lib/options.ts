@@ -76,7 +76,7 @@ export const USAGE = `usage: npm run bench -- [--goal P1..P7|all] [--offices N] 
          [--rate R] [--chunk-size N] [--dry-run] [--push] [--push-latency-ms L]
          [--transient-share X] [--fail-addresses a@x,b@y] [--push-gone-share X]
          [--push-unavailable-share X] [--date YYYY-MM-DD] [--timeout-s T] [--keep] [--no-record]
-         [--snapshots auto|on|off] [--kigen-node-options "--cpu-prof --cpu-prof-dir=DIR"]
+         [--snapshots auto|on|off] [--kigen-node-options="--cpu-prof --cpu-prof-dir=DIR"]
          [--pg-admin-url postgres://postgres@127.0.0.1:5432/test]
 See bench/README.md.`;
 
