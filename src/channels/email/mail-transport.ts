@@ -192,10 +192,12 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
     async send(mail, signal) {
       if (signal.aborted) throw abortReason(signal);
       const { raw, envelope } = composed(mail);
+      // Only the bytes stay referenced while the message waits and travels, not the rendered parts.
+      const { messageId } = mail;
       return new Promise<TransportReceipt>((resolve, reject) => {
-        pool.send(rawPoolMail(raw, envelope, mail.messageId, signal), (err, info) => {
+        pool.send(rawPoolMail(raw, envelope, messageId, signal), (err, info) => {
           if (err) reject(err);
-          else resolve({ messageId: mail.messageId, response: String(info?.response ?? '') });
+          else resolve({ messageId, response: String(info?.response ?? '') });
         });
       });
     },
