@@ -13,6 +13,14 @@ export interface PlanOptions {
   push: boolean;
   /** Limit the plan to one office (the alerts command). */
   officeId?: string;
+  /**
+   * Chunks read ahead while the current one is consumed (default 1): the next chunk's statements
+   * run while this one is planned. A live run passes 0: its chunks take seconds to send, so reading
+   * ahead saves little time there and would hold a second chunk's notices in memory all along.
+   */
+  readAhead?: number;
+  /** Called after a chunk has been consumed, before the next one is read. */
+  betweenChunks?: () => void;
 }
 
 export interface PlannedChunk {
@@ -25,23 +33,22 @@ export interface PlannedChunk {
   deliveries: PlannedDelivery[];
 }
 
-/** Chunks being read at once: the next chunk's statements run while this one is planned and sent. */
-const CHUNKS_IN_FLIGHT = 2;
-
 /**
- * Yields one planned chunk at a time, so memory is bounded by the chunk size (times
- * CHUNKS_IN_FLIGHT), not by the data set. A staff member with offices in several chunks belongs to
+ * Yields one planned chunk at a time, so memory is bounded by the chunk size (times 1 +
+ * readAhead), not by the data set. A staff member with offices in several chunks belongs to
  * the chunk of their first office (by id): that chunk also reads the alerts of their other offices,
  * so a digest is never split. On PostgreSQL the chunks in flight use separate pooled connections;
  * on PGlite their statements simply queue.
  */
 export async function* planChunks(reader: PlanReader, options: PlanOptions): AsyncGenerator<PlannedChunk> {
   const inFlight: Promise<PlannedChunk>[] = [];
+  const chunksInFlight = 1 + Math.max(0, options.readAhead ?? 1);
   let afterId: string | null = null;
   let more = true;
-  for (;;) {
+  for (let first = true; ; first = false) {
+    if (!first) options.betweenChunks?.();
     // Keyset paging needs only the previous chunk's last id, so the next chunks can start at once.
-    while (more && inFlight.length < CHUNKS_IN_FLIGHT) {
+    while (more && inFlight.length < chunksInFlight) {
       const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeId);
       const last = offices.at(-1);
       more = offices.length === options.chunkSize;

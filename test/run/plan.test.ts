@@ -1,0 +1,67 @@
+// planChunks' read-ahead: how many chunks are read before the consumer asks for them.
+// A fake reader is enough here: the order of calls is the rule under test, not the SQL.
+import { describe, expect, it } from 'vitest';
+import type { Office } from '../../src/domain/types.ts';
+import { planChunks } from '../../src/run/plan.ts';
+import type { PlanReader } from '../../src/run/ports.ts';
+
+const OFFICES: Office[] = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, name: `office ${id}` }));
+
+function recordingReader(events: string[]): PlanReader {
+  return {
+    async officeChunk(afterId, limit) {
+      const start = afterId === null ? 0 : OFFICES.findIndex((o) => o.id === afterId) + 1;
+      const chunk = OFFICES.slice(start, start + limit);
+      events.push(`read ${chunk.map((o) => o.id).join('') || '-'}`);
+      return chunk;
+    },
+    staffForOffices: async () => [],
+    latestCycles: async () => [],
+    pushSubscriptions: async () => [],
+  };
+}
+
+async function consume(readAhead: number | undefined): Promise<string[]> {
+  const events: string[] = [];
+  for await (const chunk of planChunks(recordingReader(events), {
+    runDate: '2026-12-01',
+    chunkSize: 2,
+    grouping: 'digest',
+    push: false,
+    ...(readAhead === undefined ? {} : { readAhead }),
+    betweenChunks: () => events.push('between'),
+  })) {
+    events.push(`use ${chunk.offices.map((o) => o.id).join('')}`);
+  }
+  return events;
+}
+
+describe('planChunks', () => {
+  it('reads one chunk ahead by default: the next chunk is read before this one is used', async () => {
+    expect(await consume(undefined)).toEqual([
+      'read ab',
+      'read cd',
+      'use ab',
+      'between',
+      'read e',
+      'use cd',
+      'between',
+      'use e',
+      'between',
+    ]);
+  });
+
+  it('with readAhead 0 reads a chunk only after the previous one was used, with betweenChunks in between', async () => {
+    expect(await consume(0)).toEqual([
+      'read ab',
+      'use ab',
+      'between',
+      'read cd',
+      'use cd',
+      'between',
+      'read e',
+      'use e',
+      'between',
+    ]);
+  });
+});
