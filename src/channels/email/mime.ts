@@ -43,11 +43,34 @@ export function formatMailbox(mailbox: { name: string; address: string }): strin
   return `${encodeWords(name)}${CRLF} <${mailbox.address}>`;
 }
 
-function base64Lines(value: string): string {
-  const b64 = Buffer.from(value, 'utf8').toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-  return lines.join(CRLF);
+/** Length of `bytes` bytes as base64 in lines of 76 characters joined by CRLF. */
+function wrappedBase64Length(bytes: number): number {
+  const chars = 4 * Math.ceil(bytes / 3);
+  return chars + 2 * Math.max(0, Math.ceil(chars / 76) - 1);
+}
+
+/**
+ * Writes `body` as base64 lines of 76 characters joined by CRLF into `out` at `offset`; returns the
+ * offset after it. The base64 text is written once, past where the wrapped lines end, and each line
+ * is then moved forward into place: no per-line strings and no joined copy of the message.
+ */
+function writeWrappedBase64(out: Buffer, offset: number, body: Buffer): number {
+  const chars = 4 * Math.ceil(body.length / 3);
+  const lines = Math.ceil(chars / 76);
+  const breaks = 2 * Math.max(0, lines - 1);
+  out.write(body.toString('base64'), offset + breaks, chars, 'latin1');
+  let to = offset;
+  for (let line = 0; line < lines; line++) {
+    const from = offset + breaks + line * 76;
+    const end = Math.min(from + 76, offset + breaks + chars);
+    if (line > 0) {
+      out[to++] = 0x0d;
+      out[to++] = 0x0a;
+    }
+    out.copyWithin(to, from, end);
+    to += end - from;
+  }
+  return to;
 }
 
 /** The whole message with CRLF line ends, ready for SMTP DATA or an .eml file. */
@@ -64,23 +87,25 @@ export function composeMime(m: MimeMessage): Buffer {
     ...Object.entries(m.headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}`),
     `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
   ];
-  const part = (type: string, body: string) =>
-    [
-      `--${boundary}`,
-      `Content-Type: ${type}; charset=UTF-8`,
-      'Content-Transfer-Encoding: base64',
-      '',
-      base64Lines(body),
-    ].join(CRLF);
-  return Buffer.from(
-    [
-      headers.join(CRLF),
-      '',
-      part('text/plain', m.text),
-      part('text/html', m.html),
-      `--${boundary}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
+  const partHead = (type: string) =>
+    `--${boundary}${CRLF}Content-Type: ${type}; charset=UTF-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`;
+  // headers, blank line, text part, html part, closing boundary; each part's body is base64.
+  const head = `${headers.join(CRLF)}${CRLF}${CRLF}${partHead('text/plain')}`;
+  const middle = `${CRLF}${partHead('text/html')}`;
+  const tail = `${CRLF}--${boundary}--${CRLF}`;
+  const text = Buffer.from(m.text, 'utf8');
+  const html = Buffer.from(m.html, 'utf8');
+  const out = Buffer.allocUnsafe(
+    Buffer.byteLength(head) +
+      wrappedBase64Length(text.length) +
+      Buffer.byteLength(middle) +
+      wrappedBase64Length(html.length) +
+      Buffer.byteLength(tail),
   );
+  let at = out.write(head, 0, 'utf8');
+  at = writeWrappedBase64(out, at, text);
+  at += out.write(middle, at, 'utf8');
+  at = writeWrappedBase64(out, at, html);
+  at += out.write(tail, at, 'utf8');
+  return at === out.length ? out : out.subarray(0, at);
 }
