@@ -11,6 +11,4 @@ export const KIGEN_NODE_FLAGS = [
   '--optimize-for-size',
   '--max-semi-space-size=4',
   '--max-old-space-size=256',
-  // lets a live run collect between chunks (src/run/daily-run.ts, collectGarbage)
-  '--expose-gc',
 ] as const;

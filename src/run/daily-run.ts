@@ -226,7 +226,6 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       grouping: options.grouping,
       push: pushPlanned,
       readAhead: deliverer ? 0 : 1,
-      ...(deliverer ? { betweenChunks: collectGarbage } : {}),
     })) {
       summary.offices += chunk.offices.length;
       summary.staff += chunk.staffCount;
@@ -319,16 +318,6 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     await release?.();
     clearInterval(memoryTimer);
   }
-}
-
-/**
- * A full collection between two chunks of a live run, when the node process allows it (kigen runs
- * with --expose-gc, src/cli/node-flags.ts). The chunk just sent is garbage by then, but V8 would
- * collect it only after the next chunk's reads had grown the heap further: the peak RSS of a long
- * run came from these chunk boundaries. One collection per 1,000 offices costs a few milliseconds.
- */
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 async function totalsOf(store: RunStore, runId: string): Promise<Record<ChannelName, ChannelTotals>> {

@@ -19,8 +19,6 @@ export interface PlanOptions {
    * ahead saves little time there and would hold a second chunk's notices in memory all along.
    */
   readAhead?: number;
-  /** Called after a chunk has been consumed, before the next one is read. */
-  betweenChunks?: () => void;
 }
 
 export interface PlannedChunk {
@@ -45,8 +43,7 @@ export async function* planChunks(reader: PlanReader, options: PlanOptions): Asy
   const chunksInFlight = 1 + Math.max(0, options.readAhead ?? 1);
   let afterId: string | null = null;
   let more = true;
-  for (let first = true; ; first = false) {
-    if (!first) options.betweenChunks?.();
+  for (;;) {
     // Keyset paging needs only the previous chunk's last id, so the next chunks can start at once.
     while (more && inFlight.length < chunksInFlight) {
       const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeId);
