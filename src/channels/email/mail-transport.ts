@@ -211,10 +211,10 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
  * The part of nodemailer's SMTP pool kigen uses: `send(mail, callback)`, the method every
  * nodemailer transport implements and its Mailer calls. kigen calls it itself with the finished
  * message, because the Mailer turns even a raw message into a MIME tree first (a MimeNode with
- * random boundaries, address normalisation, a stream pipeline): about a tenth of kigen's CPU per
- * email at a thousand emails a second. Of `mail`, the pool reads the envelope, the Message-ID, the
- * message stream and `data.signal` (nodemailer 10.6; the exact version is pinned, and the tests
- * send through a real SMTP server with and without authentication).
+ * random boundaries, address normalisation, a stream pipeline): without it the benchmark's
+ * zero-latency throughput went from ~900 to ~1,540 emails/s. Of `mail`, the pool reads the
+ * envelope, the Message-ID, the message stream and `data.signal` (nodemailer 10.6.1, pinned; the
+ * channel tests send through a real SMTP server with AUTH, OAuth2, timeouts and cancellation).
  */
 interface RawPool {
   send(mail: RawPoolMail, callback: (err: Error | null, info?: { response?: string }) => void): boolean;
@@ -237,8 +237,9 @@ function rawPoolMail(
   signal: AbortSignal,
 ): RawPoolMail {
   return {
-    // The pool drops a queued message whose attempt timed out or was cancelled, and closes the
-    // connection of one being sent: a late copy cannot go out after the outcome said "not sent".
+    // When the attempt times out or is cancelled, the pool drops the message if it is still queued,
+    // so it cannot go out after its outcome said "not sent"; one already being sent has its
+    // connection closed (the server may have accepted it: the stable Message-ID covers that).
     data: { signal },
     message: {
       getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
