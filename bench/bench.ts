@@ -11,7 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import webpush from 'web-push';
 import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
-import { describeFailure, killAllChildren, runNode, type SinkHandle, startSink } from './lib/child.ts';
+import {
+  type ChildResult,
+  describeFailure,
+  killAllChildren,
+  runNode,
+  type SinkHandle,
+  startSink,
+} from './lib/child.ts';
 import {
   cleanEnv,
   cleanupDatasetsSync,
@@ -174,6 +181,15 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
     });
     const baselineEnv = cleanEnv({ ...dataset.env, ...vapidEnv });
 
+    // What the harness itself measures of a child (kigen or the baseline), with the sinks' counters.
+    const childFigures = async (r: ChildResult) => ({
+      exitCode: r.code,
+      processWallMs: Math.round(r.wallMs),
+      sampledPeakRssBytes: r.sampledPeakRssBytes,
+      smtp: await smtp?.stats(),
+      push: await push?.stats(),
+    });
+
     const runs: RunRecord[] = [];
     for (let i = 0; i < s.runs; i++) {
       const order: Array<'kigen' | 'baseline'> = !s.baseline
@@ -214,14 +230,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
           } catch (error) {
             throw new Error(`${(error as Error).message}\n${describeFailure('kigen run', r)}`);
           }
-          kigen = {
-            exitCode: r.code,
-            processWallMs: Math.round(r.wallMs),
-            sampledPeakRssBytes: r.sampledPeakRssBytes,
-            smtp: await smtp?.stats(),
-            push: await push?.stats(),
-            summary,
-          };
+          kigen = { ...(await childFigures(r)), summary };
           const sent = summary.deliveries.email.sent;
           if (kigen.smtp && sent !== undefined && kigen.smtp.messages !== sent) {
             warnings.push(
@@ -244,14 +253,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
           );
           if (r.code !== 0) throw new Error(describeFailure('seed-design baseline', r));
           const summary = parseBaselineSummary(r.stdout);
-          baseline = {
-            exitCode: r.code,
-            processWallMs: Math.round(r.wallMs),
-            sampledPeakRssBytes: r.sampledPeakRssBytes,
-            smtp: await smtp?.stats(),
-            push: await push?.stats(),
-            summary,
-          };
+          baseline = { ...(await childFigures(r)), summary };
           log(
             `${name} run ${i + 1}/${s.runs}: seed design ${secs(summary.wallMs)}, ${summary.emails} emails`,
           );
