@@ -39,12 +39,8 @@ export interface PushSinkStats {
   lastRequestAt: number;
 }
 
-let cpuAtReset = process.cpuUsage();
-
-function fresh(): PushSinkStats {
-  cpuAtReset = process.cpuUsage();
+function fresh(): Omit<PushSinkStats, 'cpuMs'> {
   return {
-    cpuMs: 0,
     requests: 0,
     statuses: {},
     bytes: 0,
@@ -133,10 +129,7 @@ server.listen(Number(values.port ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   serveSink<PushSinkStats>({
     ready: { type: 'ready', port, caPath },
-    stats: () => {
-      const cpu = process.cpuUsage(cpuAtReset);
-      return { ...structuredClone(stats), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
-    },
+    stats: () => stats,
     reset: () => {
       stats = fresh();
       stats.peakConnections = open;

@@ -63,26 +63,35 @@ export function parseNonNegative(name: string, value: string | undefined, fallba
  * Announces readiness, answers stats/reset requests and stops on a signal or when the parent leaves.
  * `close` should stop accepting and end open connections quickly.
  */
-export function serveSink<S>(opts: {
+export function serveSink<S extends { cpuMs: number }>(opts: {
   ready: SinkReady;
-  stats: () => S;
+  /** The sink's counters; serveSink adds `cpuMs`, the CPU this process used since the last reset. */
+  stats: () => Omit<S, 'cpuMs'>;
   reset: () => void;
   close: () => Promise<void>;
 }): void {
+  let cpuAtReset = process.cpuUsage();
+  const withCpu = (): S => {
+    const cpu = process.cpuUsage(cpuAtReset);
+    return { ...structuredClone(opts.stats()), cpuMs: Math.round((cpu.user + cpu.system) / 1000) } as S;
+  };
   process.stdout.write(`${READY_PREFIX}${JSON.stringify(opts.ready)}\n`);
   process.send?.(opts.ready);
   process.on('message', (raw: unknown) => {
     const msg = raw as Partial<SinkRequest>;
     if (msg.type !== 'stats' && msg.type !== 'reset') return;
-    const stats = opts.stats();
-    if (msg.type === 'reset') opts.reset();
+    const stats = withCpu();
+    if (msg.type === 'reset') {
+      opts.reset();
+      cpuAtReset = process.cpuUsage();
+    }
     process.send?.({ type: 'stats', id: msg.id ?? 0, stats } satisfies SinkReply<S>);
   });
   let stopping = false;
   const stop = (printStats: boolean) => {
     if (stopping) return;
     stopping = true;
-    if (printStats) process.stdout.write(`${STATS_PREFIX}${JSON.stringify(opts.stats())}\n`);
+    if (printStats) process.stdout.write(`${STATS_PREFIX}${JSON.stringify(withCpu())}\n`);
     // Never hang on a client that keeps a connection open: exit after a short grace period.
     const force = setTimeout(() => process.exit(0), 1500);
     force.unref();

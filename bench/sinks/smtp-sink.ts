@@ -33,12 +33,8 @@ export interface SmtpSinkStats {
   lastMessageAt: number;
 }
 
-let cpuAtReset = process.cpuUsage();
-
-function fresh(): SmtpSinkStats {
-  cpuAtReset = process.cpuUsage();
+function fresh(): Omit<SmtpSinkStats, 'cpuMs'> {
   return {
-    cpuMs: 0,
     messages: 0,
     bytes: 0,
     connections: 0,
@@ -147,10 +143,7 @@ server.listen(Number(values.port ?? 0), '127.0.0.1', () => {
   const { port } = server.server.address() as AddressInfo;
   serveSink<SmtpSinkStats>({
     ready: { type: 'ready', port },
-    stats: () => {
-      const cpu = process.cpuUsage(cpuAtReset);
-      return { ...structuredClone(stats), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
-    },
+    stats: () => stats,
     reset: () => {
       stats = fresh();
       stats.peakConnections = open;
