@@ -2,7 +2,7 @@
 // Reads per chunk: offices, staff, cycles, push subscriptions — four statements whatever the chunk holds.
 import { alertsForCycles, groupAlertsByOffice, RENEWAL_WINDOW_DAYS } from '../domain/alerts.ts';
 import { buildNotices, type NoticeGrouping } from '../domain/notices.ts';
-import type { Alert, CalendarDate, Notice, Office, StaffMember } from '../domain/types.ts';
+import type { Alert, CalendarDate, Office, StaffMember } from '../domain/types.ts';
 import type { PlannedDelivery, PlanReader } from './ports.ts';
 
 export interface PlanOptions {
@@ -27,7 +27,6 @@ export interface PlannedChunk {
   alertsByOffice: Map<string, Alert[]>;
   /** Staff planned in this chunk (each staff member is planned in exactly one chunk). */
   staffCount: number;
-  emailNotices: Notice[];
   deliveries: PlannedDelivery[];
 }
 
@@ -55,9 +54,9 @@ export async function* planChunks(reader: PlanReader, options: PlanOptions): Asy
       planned.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       inFlight.push(planned);
     }
-    const next = inFlight.shift();
-    if (!next) return;
-    yield await next;
+    if (inFlight.length === 0) return;
+    // No named binding for the chunk: it would keep the chunk reachable while the next ones are read.
+    yield await (inFlight.shift() as Promise<PlannedChunk>);
   }
 }
 
@@ -146,5 +145,5 @@ async function planChunk(reader: PlanReader, offices: Office[], options: PlanOpt
       }
     }
   }
-  return { offices, alertsByOffice, staffCount: staff.length, emailNotices, deliveries };
+  return { offices, alertsByOffice, staffCount: staff.length, deliveries };
 }

@@ -142,8 +142,8 @@ async function planAll(db: Db, options: Partial<PlanOptions> & { scope?: 'produc
     chunks.push(chunk);
   }
   const stats = db.stats.snapshot();
-  const notices = chunks.flatMap((c) => c.emailNotices);
   const deliveries = chunks.flatMap((c) => c.deliveries);
+  const notices = deliveries.filter((d) => d.channel === 'email').map((d) => d.payload.notice);
   return { chunks, stats, notices, deliveries };
 }
 
