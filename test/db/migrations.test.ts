@@ -55,7 +55,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
   describe('migrateToLatest', () => {
     it('applies every migration on an empty database', async () => {
       expect(versionBefore).toBeNull();
-      expect(first.applied).toEqual(['0001-initial']);
+      expect(first.applied).toEqual(['0001-initial', '0002-plan-read-indexes']);
       expect(first.version).toBe(SCHEMA_VERSION);
       expect(await currentSchemaVersion(db.k)).toBe(SCHEMA_VERSION);
       const { rows } = await sql<{ table_name: string }>`
@@ -78,6 +78,19 @@ describe.each(testEngines())('migrations on %s', (engine) => {
       );
     });
 
+    it('gives the plan reads their index-only indexes', async () => {
+      const { rows } = await sql<{ indexname: string; indexdef: string }>`
+        SELECT indexname, indexdef FROM pg_indexes
+         WHERE indexname IN ('support_plan_cycles_latest_by_office', 'plan_deliverables_assessment', 'staffs_plan_fields')
+         ORDER BY indexname`.execute(db.k);
+      expect(rows.map((r) => r.indexname)).toEqual([
+        'plan_deliverables_assessment',
+        'staffs_plan_fields',
+        'support_plan_cycles_latest_by_office',
+      ]);
+      expect(rows[2]?.indexdef).toMatch(/INCLUDE \(id, welfare_recipient_id\) WHERE is_latest_cycle/);
+    });
+
     it('is a no-op the second time: nothing applied, no DDL', async () => {
       db.stats.reset();
       const again = await migrateToLatest(db.k);
@@ -86,7 +99,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM kysely_migration`.execute(
         db.k,
       );
-      expect(rows[0]?.n).toBe(1);
+      expect(rows[0]?.n).toBe(2);
     });
 
     it('reports the newest recorded migration, also one this build does not know', async () => {
