@@ -2,7 +2,8 @@
 // Rows of one office are spread over the whole table (ids are random), so at 50,000 offices each
 // 1,000-office chunk touched ~14,000 heap pages of support_plan_cycles and probed a 343 MB index of
 // every deliverable. Measured on a dry run of 50,000 offices on PostgreSQL (BENCHMARKS.md, P7):
-// PostgreSQL's CPU went from 104 to 82 s with the first two.
+// PostgreSQL's CPU went from 104 to 82 s with the first two; the third took the staff statement of
+// a chunk not yet in PostgreSQL's buffers from ~400 ms to ~280-370 ms (psql, a few chunks).
 export const statements = [
   // The latest cycles of an office, with what the plan reads, as an index-only scan.
   `DROP INDEX support_plan_cycles_latest_by_office`,
