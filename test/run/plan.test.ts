@@ -1,25 +1,13 @@
 // planChunks' read-ahead: how many chunks are read before the consumer asks for them.
 // A fake reader is enough here: the order of calls is the rule under test, not the SQL.
 import { describe, expect, it } from 'vitest';
-import type { Office } from '../../src/domain/types.ts';
 import { planChunks } from '../../src/run/plan.ts';
-import type { PlanReader } from '../../src/run/ports.ts';
+import { officesOnlyReader } from '../helpers/fake-plan-reader.ts';
 
-const OFFICES: Office[] = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, name: `office ${id}` }));
-
-function recordingReader(events: string[]): PlanReader {
-  return {
-    async officeChunk(afterId, limit) {
-      const start = afterId === null ? 0 : OFFICES.findIndex((o) => o.id === afterId) + 1;
-      const chunk = OFFICES.slice(start, start + limit);
-      events.push(`read ${chunk.map((o) => o.id).join('') || '-'}`);
-      return chunk;
-    },
-    staffForOffices: async () => [],
-    latestCycles: async () => [],
-    pushSubscriptions: async () => [],
-  };
-}
+const recordingReader = (events: string[]) =>
+  officesOnlyReader(['a', 'b', 'c', 'd', 'e'], (_, chunk) => {
+    events.push(`read ${chunk.map((o) => o.id).join('') || '-'}`);
+  });
 
 async function consume(readAhead: number | undefined): Promise<string[]> {
   const events: string[] = [];

@@ -8,33 +8,24 @@ import { describe, expect, it } from 'vitest';
 import type { Office } from '../../src/domain/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runDaily } from '../../src/run/daily-run.ts';
-import type { PlanReader, RunStore } from '../../src/run/ports.ts';
+import type { RunStore } from '../../src/run/ports.ts';
+import { officesOnlyReader } from '../helpers/fake-plan-reader.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const OFFICE_IDS = ['a', 'b', 'c', 'd'];
-
 /** At each office read after the first two: are the first chunk's offices still reachable? */
-function watchingReader(firstChunkAlive: boolean[]): PlanReader {
+function watchingReader(firstChunkAlive: boolean[]) {
   let first: WeakRef<Office[]> | null = null;
-  return {
-    async officeChunk(afterId, limit) {
-      const start = afterId === null ? 0 : OFFICE_IDS.indexOf(afterId) + 1;
-      if (first && start >= 2) {
-        // A WeakRef's target stays alive until the microtask queue drains once: let it drain.
-        await new Promise((resolve) => setImmediate(resolve));
-        gc();
-        firstChunkAlive.push(first.deref() !== undefined);
-      }
-      const offices = OFFICE_IDS.slice(start, start + limit).map((id) => ({ id, name: `office ${id}` }));
-      first ??= new WeakRef(offices);
-      return offices;
-    },
-    staffForOffices: async () => [],
-    latestCycles: async () => [],
-    pushSubscriptions: async () => [],
-  };
+  return officesOnlyReader(['a', 'b', 'c', 'd'], async (start, offices) => {
+    if (first && start >= 2) {
+      // A WeakRef's target stays alive until the microtask queue drains once: let it drain.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      firstChunkAlive.push(first.deref() !== undefined);
+    }
+    first ??= new WeakRef(offices);
+  });
 }
 
 const unusedStore = new Proxy({} as RunStore, {
