@@ -17,21 +17,39 @@ export interface MimeMessage {
 
 const CRLF = '\r\n';
 
-/** RFC 2047 encoded words (B encoding), split on character boundaries, one folded line each. */
+/** Bytes of the code point at `i` in UTF-8, and how many UTF-16 units it takes (a lone surrogate is U+FFFD: 3 bytes). */
+function utf8Width(value: string, i: number): { bytes: number; units: number } {
+  const c = value.charCodeAt(i);
+  if (c < 0x80) return { bytes: 1, units: 1 };
+  if (c < 0x800) return { bytes: 2, units: 1 };
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = value.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) return { bytes: 4, units: 2 };
+  }
+  return { bytes: 3, units: 1 };
+}
+
+/**
+ * RFC 2047 encoded words (B encoding), split on character boundaries, one folded line each.
+ * Each word holds at most 39 bytes of UTF-8, which become 52 base64 characters: a 64-character
+ * word, which leaves room for a header name on the first line within the recommended 78.
+ */
 export function encodeWords(value: string): string {
   if (/^[\x20-\x7e]*$/.test(value)) return value;
   const words: string[] = [];
-  let chunk = '';
-  for (const ch of value) {
-    // 39 bytes of UTF-8 become 52 base64 characters: a 64-character word, which leaves room for
-    // a header name on the first line within the recommended 78.
-    if (Buffer.byteLength(chunk + ch) > 39) {
-      words.push(chunk);
-      chunk = '';
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < value.length; ) {
+    const width = utf8Width(value, i);
+    if (bytes + width.bytes > 39) {
+      words.push(value.slice(start, i));
+      start = i;
+      bytes = 0;
     }
-    chunk += ch;
+    bytes += width.bytes;
+    i += width.units;
   }
-  if (chunk) words.push(chunk);
+  words.push(value.slice(start));
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
 }
 

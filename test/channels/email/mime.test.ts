@@ -59,4 +59,35 @@ describe('composeMime', () => {
     expect(formatMailbox({ name: '', address: 'a@b.jp' })).toBe('<a@b.jp>');
     expect(formatMailbox({ name: 'A "B"', address: 'a@b.jp' })).toBe('"A \\"B\\"" <a@b.jp>');
   });
+
+  it('splits encoded words on character boundaries, at most 39 bytes of UTF-8 each', () => {
+    const samples = [
+      '山田 花子',
+      'あ'.repeat(13), // exactly 39 bytes: one word
+      'あ'.repeat(14),
+      `a${'あ'.repeat(13)}`,
+      `${'😀'.repeat(11)}x`, // 4-byte characters (surrogate pairs) never cut in half
+      `ｱｲｳ é ü ${'漢字'.repeat(20)} end`,
+      'lone \ud800 surrogate \udc00 ok',
+    ];
+    for (const value of samples) {
+      const words = encodeWords(value).split('\r\n ');
+      const decoded = words.map((w) => {
+        const m = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(w);
+        expect(m, w).not.toBeNull();
+        const bytes = Buffer.from(m?.[1] ?? '', 'base64');
+        expect(bytes.length).toBeGreaterThan(0);
+        expect(bytes.length).toBeLessThanOrEqual(39);
+        // Each word is valid UTF-8 on its own: decoding and re-encoding gives the same bytes.
+        expect(Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)).toBe(true);
+        return bytes.toString('utf8');
+      });
+      expect(decoded.join('')).toBe(Buffer.from(value, 'utf8').toString('utf8'));
+      // Words are as full as they can be: no word but the last could have taken the next character.
+      for (let i = 0; i < decoded.length - 1; i++) {
+        const next = [...(decoded[i + 1] ?? '')][0] ?? '';
+        expect(Buffer.byteLength(`${decoded[i]}${next}`)).toBeGreaterThan(39);
+      }
+    }
+  });
 });
