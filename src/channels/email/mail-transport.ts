@@ -102,21 +102,33 @@ export function createMailTransport(config: MailTransportConfig): MailTransport 
   return config.kind === 'smtp' ? createSmtpTransport(config) : createOutboxTransport(config);
 }
 
-/** The message as MIME bytes, and the SMTP envelope taken from the same addresses. */
-function composed(mail: OutgoingMail): { raw: Buffer; envelope: { from: string; to: string[] } } {
-  const [from] = addressparser(mail.from, { flatten: true });
-  if (!from?.address) throw new MailTransportConfigError('From has no address');
-  const raw = composeMime({
-    from: { name: from.name, address: from.address },
-    to: mail.to,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: mail.messageId,
-    date: new Date(),
-    headers: mail.headers,
-  });
-  return { raw, envelope: { from: from.address, to: [mail.to.address] } };
+/**
+ * Turns OutgoingMail into MIME bytes and the SMTP envelope taken from the same addresses. Every
+ * message of a run has the same From, so its parse is kept (one entry) instead of redone per message.
+ */
+function createComposer(): (mail: OutgoingMail) => { raw: Buffer; envelope: { from: string; to: string[] } } {
+  let lastFrom: { text: string; name: string; address: string } | undefined;
+  const parseFrom = (text: string) => {
+    if (lastFrom?.text === text) return lastFrom;
+    const [from] = addressparser(text, { flatten: true });
+    if (!from?.address) throw new MailTransportConfigError('From has no address');
+    lastFrom = { text, name: from.name, address: from.address };
+    return lastFrom;
+  };
+  return (mail) => {
+    const from = parseFrom(mail.from);
+    const raw = composeMime({
+      from: { name: from.name, address: from.address },
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: mail.messageId,
+      date: new Date(),
+      headers: mail.headers,
+    });
+    return { raw, envelope: { from: from.address, to: [mail.to.address] } };
+  };
 }
 
 // ---------------------------------------------------------------- SMTP
@@ -187,6 +199,7 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
   // Every failure reaches the send's promise; without a listener an 'error' event would crash.
   transporter.on('error', () => {});
   const pool = transporter.transporter as unknown as RawPool;
+  const composed = createComposer();
   return {
     kind: 'smtp',
     async send(mail, signal) {
@@ -282,6 +295,7 @@ function abortReason(signal: AbortSignal): Error {
 function createOutboxTransport(config: OutboxTransportConfig): MailTransport {
   if (!config.dir) throw new MailTransportConfigError('outbox dir is empty');
   let ready: Promise<unknown> | undefined;
+  const composed = createComposer();
   return {
     kind: 'outbox',
     async send(mail, signal) {
