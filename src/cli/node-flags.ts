@@ -1,19 +1,33 @@
+import { setFlagsFromString } from 'node:v8';
+
 // The V8 heap settings kigen runs with (bin/kigen.js's shebang and the npm scripts carry the same;
 // test/cli/node-flags.test.ts keeps them in step). A run allocates a lot of short-lived text
 // (rendered emails, MIME: ~130 KB per email); with V8's defaults the heap grows by 200 MB+ during a
 // 5,000-message run although the live data stay under 50 MB. Measured on the benchmark
-// (BENCHMARKS.md, fourth round; 500 offices, 50 connections, 100 ms SMTP latency):
-// - --max-semi-space-size=4: a small young generation, collected often and cheaply.
-// - --single-threaded-gc: V8's helper threads for parallel scavenges and concurrent marking compete
-//   with the SMTP peer and PostgreSQL for the cores of a small machine, and each of their delays
-//   holds up every connection's next command. Without them: P2 112 → 108 % of the transport
-//   bound, P5 25.5 → 24.3 MB, zero-latency throughput 1,760 → 2,450 emails/s.
-// - no --optimize-for-size (used until the third round): it caps the young generation at ~1 MB,
-//   which made ~800 collections in a 4,621-email run instead of ~200 and cost P7 ~40 % more CPU.
+// (BENCHMARKS.md, fourth round):
+// - --optimize-for-size with 4 MB semi-spaces: smaller heap growth steps. Without it, RSS grew
+//   ~90 MB in a 5,000-office run (limit 60 MB at 50,000 offices); with it ~45-55 MB.
+// - --v8-pool-size=1: one V8 helper thread instead of four. The helpers (parallel scavenges,
+//   concurrent marking) competed with the SMTP peer and PostgreSQL for the cores of a small machine,
+//   and each delay holds up every connection's next command: P2 (500 offices, 50 connections,
+//   100 ms latency) went from 112 to 109 % of the transport bound. --single-threaded-gc did as well
+//   for P2 but let the heap grow further at scale (~60 MB in the same 5,000-office run).
 // The live set is bounded by KIGEN_CHUNK_SIZE and the send concurrency, not by the data set; for a
 // chunk size far above the default, raise the cap: node --max-old-space-size=1024 src/cli/main.ts …
 export const KIGEN_NODE_FLAGS = [
-  '--single-threaded-gc',
+  '--v8-pool-size=1',
+  '--optimize-for-size',
   '--max-semi-space-size=4',
   '--max-old-space-size=256',
 ] as const;
+
+/**
+ * For a dry run: it sends nothing and ends when its plan is done, so its speed matters and its
+ * memory does not stay up for long. --optimize-for-size made a 50,000-office dry run spend ~40 s of
+ * CPU instead of ~26 s (64 → 50 s wall; BENCHMARKS.md, P7). V8 reads this flag when it decides
+ * (heap growth, compilation), so turning it off at the start of the command takes effect; the other
+ * heap limits stay as they were set at start.
+ */
+export function favourSpeedOverMemory(): void {
+  setFlagsFromString('--no-optimize-for-size');
+}
