@@ -5,13 +5,12 @@ import { setFlagsFromString } from 'node:v8';
 // (rendered emails, MIME: ~130 KB per email); with V8's defaults the heap grows by 200 MB+ during a
 // 5,000-message run although the live data stay under 50 MB. Measured on the benchmark
 // (BENCHMARKS.md, fourth round):
-// - --optimize-for-size with 4 MB semi-spaces: smaller heap growth steps. Without it, RSS grew
-//   ~90 MB in a 5,000-office run (limit 60 MB at 50,000 offices); with it ~45-55 MB.
+// - --optimize-for-size with 4 MB semi-spaces: smaller heap growth steps. Without it (and with
+//   --single-threaded-gc), RSS grew 92.2 MB at 50,000 offices (limit 60 MB); with it, 50.9 MB.
 // - --v8-pool-size=1: one V8 helper thread instead of four. The helpers (parallel scavenges,
 //   concurrent marking) competed with the SMTP peer and PostgreSQL for the cores of a small machine,
 //   and each delay holds up every connection's next command: P2 (500 offices, 50 connections,
-//   100 ms latency) went from 112 to 109 % of the transport bound. --single-threaded-gc did as well
-//   for P2 but let the heap grow further at scale (~60 MB in the same 5,000-office run).
+//   100 ms latency) went from 112 to 109-110 % of the transport bound.
 // The live set is bounded by KIGEN_CHUNK_SIZE and the send concurrency, not by the data set; for a
 // chunk size far above the default, raise the cap: node --max-old-space-size=1024 src/cli/main.ts …
 export const KIGEN_NODE_FLAGS = [
