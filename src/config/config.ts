@@ -96,6 +96,17 @@ const envSchema = z.object({
   KIGEN_SCHEDULE_CRON: z.string().default('0 9 * * *'),
   /** Log level: fatal, error, warn, info, debug, trace, silent. Default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Port of the Prometheus /metrics listener of long-lived commands (schedule, serve). Unset: no listener */
+  KIGEN_METRICS_PORT: int(0, 65_535).optional(),
+  /** Interface of the /metrics listener. Default 127.0.0.1 */
+  KIGEN_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bearer token a scraper must send to /metrics. Default none (keep the listener on loopback then) */
+  KIGEN_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (e.g. the output of: openssl rand -hex 32)')
+    .optional(),
+  /** `kigen run`: write the run's outcome to this file for node_exporter's textfile collector. Default none */
+  KIGEN_METRICS_TEXTFILE: z.string().min(1).optional(),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -134,6 +145,14 @@ export interface Config {
   push: { publicKey: string; privateKey: string; subject: string; ttlSeconds: number } | null;
   scheduleCron: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  metrics: {
+    /** null: no /metrics listener. */
+    port: number | null;
+    host: string;
+    token: string | null;
+    /** Absolute path of the node_exporter textfile `kigen run` writes; null: none. */
+    textfile: string | null;
+  };
 }
 
 /**
@@ -253,6 +272,12 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
         : null,
     scheduleCron: e.KIGEN_SCHEDULE_CRON,
     logLevel: e.LOG_LEVEL,
+    metrics: {
+      port: e.KIGEN_METRICS_PORT ?? null,
+      host: e.KIGEN_METRICS_HOST,
+      token: e.KIGEN_METRICS_TOKEN ?? null,
+      textfile: e.KIGEN_METRICS_TEXTFILE ? path.resolve(cwd, e.KIGEN_METRICS_TEXTFILE) : null,
+    },
   };
   return deepFreeze(config);
 }

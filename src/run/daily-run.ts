@@ -13,6 +13,7 @@ import { type Clock, systemClock } from './limits.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { type PlannedChunk, planChunks } from './plan.ts';
 import type { DataScope, PlanReader, RunStore } from './ports.ts';
+import type { RunMetrics } from './run-metrics.ts';
 import {
   type ChannelTotals,
   emptyTotals,
@@ -60,6 +61,8 @@ export interface DailyRunDeps {
    * instead of held in memory. Without it the list is returned in summary.notices.
    */
   onNotice?: (notice: NoticeListing) => void;
+  /** Counters and timings of the delivery phase for a metrics backend. Default: none. */
+  metrics?: RunMetrics;
 }
 
 /** Deliveries recorded per INSERT: with one outcome batch per as many, writes stay ≤ 2 per 500 deliveries. */
@@ -198,6 +201,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           logger: log,
           signal,
           onDone: () => deps.onProgress?.({ planned, done: ++done }),
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
         })
       : null;
 

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { type Clock, createTokenBucket, Semaphore } from './limits.ts';
 import type { OutcomeBuffer } from './outcome-buffer.ts';
 import type { PendingDelivery } from './ports.ts';
+import { noRunMetrics, type RunMetrics } from './run-metrics.ts';
 
 export interface DeliveryChannels {
   email: Channel<EmailMessage>;
@@ -83,8 +84,11 @@ export function createDeliverer(ctx: {
   /** Aborted on shutdown: in-flight sends finish, nothing new starts. */
   signal: AbortSignal;
   onDone?: (channel: ChannelName) => void;
+  /** Counters and timings for a metrics backend. Default: none. */
+  metrics?: RunMetrics;
 }): Deliverer {
   const { limits, buffer, clock } = ctx;
+  const metrics = ctx.metrics ?? noRunMetrics;
   const sendSlots = new Semaphore(limits.concurrency);
   // Deliveries waiting for a retry hold no send slot, but they do count here, so memory stays bounded.
   const maxActive = limits.concurrency * 4;
@@ -120,6 +124,7 @@ export function createDeliverer(ctx: {
     let attempts = 0;
     const leavePending = (why: string) => {
       tally.deferred += 1;
+      metrics.delivery(d.channel, 'deferred');
       if (attempts > 0) buffer.outcome({ id: d.id, status: 'pending', attempts, errorReason: why });
     };
     for (;;) {
@@ -137,11 +142,14 @@ export function createDeliverer(ctx: {
       const release = await sendSlots.acquire();
       let outcome: SendOutcome;
       try {
+        const waitStart = clock.now();
         await buckets[d.channel].take(stop.signal);
+        if (limits.ratePerSecond > 0) metrics.rateLimitWait(d.channel, (clock.now() - waitStart) / 1000);
         if (stop.signal.aborted) return leavePending('run stopped');
         attempts += 1;
         tally.attempts += 1;
         const p = d.payload;
+        const sendStart = clock.now();
         outcome =
           p.channel === 'email'
             ? await ctx.channels.email.send({ deliveryKey: key, runDate: ctx.runDate, notice: p.notice })
@@ -152,6 +160,11 @@ export function createDeliverer(ctx: {
                 subscription: p.subscription,
                 pushThresholdDays: p.pushThresholdDays,
               });
+        metrics.attempt(
+          d.channel,
+          outcome.status === 'failed' ? outcome.kind : outcome.status,
+          (clock.now() - sendStart) / 1000,
+        );
       } finally {
         release();
       }
@@ -172,12 +185,14 @@ export function createDeliverer(ctx: {
       });
       if (outcome.status === 'sent') {
         tally.sent += 1;
+        metrics.delivery(d.channel, 'sent');
         buffer.outcome({ id: d.id, status: 'sent', attempts, sentAt: new Date() });
         ctx.onDone?.(d.channel);
         return;
       }
       if (outcome.status === 'gone') {
         tally.skipped += 1;
+        metrics.delivery(d.channel, 'skipped');
         log().info({ code: outcome.code }, 'push subscription is gone; deleting it');
         const sub = d.payload.channel === 'push' ? d.payload.subscription : null;
         buffer.outcome({
@@ -211,10 +226,12 @@ export function createDeliverer(ctx: {
           errorReason: outcome.reason,
         });
         tally.deferred += 1;
+        metrics.delivery(d.channel, 'deferred');
         return;
       }
       if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
         tally.failed += 1;
+        metrics.delivery(d.channel, 'failed');
         log().warn({ code: outcome.code, kind: outcome.kind, attempts }, 'delivery failed');
         buffer.outcome({
           id: d.id,
@@ -243,6 +260,7 @@ export function createDeliverer(ctx: {
           // A bug, not a send failure (channels return outcomes): keep the delivery pending and say so.
           ctx.logger.error({ err: error, delivery: delivery.id }, 'unexpected error while delivering');
           counts[delivery.channel].deferred += 1;
+          metrics.delivery(delivery.channel, 'deferred');
         })
         .finally(() => {
           active.delete(task);

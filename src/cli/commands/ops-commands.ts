@@ -8,12 +8,14 @@ import { createPlanReader } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
+import { createLogger } from '../../logger.ts';
 import { deliveryKey } from '../../run/deliver.ts';
 import { planChunks } from '../../run/plan.ts';
 import { checkCron, startSchedule } from '../../run/scheduler.ts';
 import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
 import { positiveInt } from '../parse.ts';
 import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
+import { startScheduleMetrics } from './schedule-metrics.ts';
 
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
@@ -68,6 +70,8 @@ export function registerOpsCommands(program: Command): void {
     const config = configFrom(opts);
     const cronProblem = checkCron(config.scheduleCron, config.timeZone);
     if (cronProblem) throw new ConfigError([cronProblem]);
+    const metrics = await startScheduleMetrics(config, createLogger(config.logLevel));
+    if (metrics) process.stderr.write(`kigen schedule: metrics at ${metrics.url}\n`);
     const shutdown = shutdownSignal((name) =>
       process.stderr.write(`${name}: draining the current run, then exiting\n`),
     );
@@ -75,7 +79,10 @@ export function registerOpsCommands(program: Command): void {
     const schedule = startSchedule(config.scheduleCron, config.timeZone, async () => {
       const runDate = calendarDateIn(new Date(), config.timeZone);
       running = withApp(config, async (app) => {
-        const summary = await executeRun(app, runDate, { json: true }, shutdown.signal);
+        metrics?.useDatabase(app.db);
+        const summary = await executeRun(app, runDate, { json: true }, shutdown.signal, metrics?.run).finally(
+          () => metrics?.releaseDatabase(),
+        );
         app.logger.info(
           { summary: { ...summary, notices: undefined } },
           `run for ${runDate}: ${summary.status}`,
@@ -93,6 +100,7 @@ export function registerOpsCommands(program: Command): void {
     );
     schedule.stop();
     await running;
+    await metrics?.close();
     shutdown.dispose();
   });
 

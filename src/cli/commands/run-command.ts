@@ -5,11 +5,13 @@ import { type App, createChannels } from '../../app.ts';
 import type { Config } from '../../config/config.ts';
 import { createPlanReader, createRunStore } from '../../db/run-store.ts';
 import { runDaily } from '../../run/daily-run.ts';
+import type { RunMetrics } from '../../run/run-metrics.ts';
 import type { NoticeListing, RunSummary } from '../../run/summary.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatSummary } from '../format.ts';
 import { favourSpeedOverMemory } from '../node-flags.ts';
 import { positiveInt } from '../parse.ts';
+import { writeRunOutcome } from './run-outcome-output.ts';
 
 export interface RunFlags {
   date?: string;
@@ -24,6 +26,7 @@ export async function executeRun(
   runDate: string,
   flags: RunFlags,
   signal?: AbortSignal,
+  metrics?: RunMetrics,
 ): Promise<RunSummary> {
   const { config, db, logger } = app;
   // Built for a dry run too (nothing is sent then): it plans push only when push is configured, like a live run.
@@ -49,6 +52,7 @@ export async function executeRun(
       statements: () => db.stats.snapshot(),
       ...(signal ? { signal } : {}),
       ...(flags.dryRun && flags.json ? { onNotice: streamNotice } : {}),
+      ...(metrics ? { metrics } : {}),
       onProgress: ({ planned, done }) => {
         if (!bar) return;
         if (!barStarted) {
@@ -154,9 +158,14 @@ export function registerRunCommand(program: Command): void {
       .option('--force', 'run on a weekend, holiday or closure day too', false)
       .option('--json', 'print the summary as JSON (a dry run also lists every notice)', false)
       .option('--chunk-size <n>', 'offices per planning chunk', positiveInt)
-      .option('--concurrency <n>', 'messages in flight at once', positiveInt),
+      .option('--concurrency <n>', 'messages in flight at once', positiveInt)
+      .option('--metrics-textfile <path>', 'write the run’s outcome for node_exporter’s textfile collector'),
   ).action(async (opts) => {
-    const config = configFrom(opts, { chunkSize: 'KIGEN_CHUNK_SIZE', concurrency: 'KIGEN_SEND_CONCURRENCY' });
+    const config = configFrom(opts, {
+      chunkSize: 'KIGEN_CHUNK_SIZE',
+      concurrency: 'KIGEN_SEND_CONCURRENCY',
+      metricsTextfile: 'KIGEN_METRICS_TEXTFILE',
+    });
     const runDate = runDateFrom(opts.date, config);
     if (opts.dryRun) favourSpeedOverMemory();
     const shutdown = shutdownSignal((name) =>
@@ -165,7 +174,11 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
-      const summary = await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal));
+      const summary = await withApp(config, async (app) => {
+        const s = await executeRun(app, runDate, opts, shutdown.signal);
+        await writeRunOutcome(app, s);
+        return s;
+      });
       printSummary(summary, opts.json);
     } finally {
       shutdown.dispose();
