@@ -165,6 +165,8 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
             VAPID_PRIVATE_KEY: vapid.privateKey,
             VAPID_SUBJECT: 'mailto:bench@example.jp',
             ...(push?.ready.caPath ? { NODE_EXTRA_CA_CERTS: push.ready.caPath } : {}),
+            // The push sink listens on 127.0.0.1, which kigen refuses at connect time unless allowed.
+            KIGEN_PUSH_ALLOWED_ADDRESSES: '127.0.0.1',
           }
         : {};
     const smtpUrl = smtp ? `smtp://127.0.0.1:${smtp.ready.port}` : undefined;

@@ -1,5 +1,6 @@
 // Composition root: config → database → channels → run. Resources close in reverse order.
 import { createEmailChannel } from './channels/email/email-channel.ts';
+import { allowedAddressProblems } from './channels/push/connect-guard.ts';
 import { createPushChannel } from './channels/push/push-channel.ts';
 import { VAPID_ENV, validateVapid } from './channels/push/vapid.ts';
 import type { Config } from './config/config.ts';
@@ -70,10 +71,11 @@ export function createChannels(config: Readonly<Config>): {
       pushOffReason: 'VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY / VAPID_SUBJECT are not set',
     };
   }
-  const problems = validateVapid(config.push);
-  if (problems.length > 0) {
-    throw new ConfigError(problems.map((p) => `${VAPID_ENV[p.field]}: ${p.message}`));
-  }
+  const problems = validateVapid(config.push).map((p) => `${VAPID_ENV[p.field]}: ${p.message}`);
+  problems.push(
+    ...allowedAddressProblems(config.push.allowedAddresses).map((p) => `KIGEN_PUSH_ALLOWED_ADDRESSES: ${p}`),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
   const push = createPushChannel({
     vapid: {
       publicKey: config.push.publicKey,
@@ -82,6 +84,7 @@ export function createChannels(config: Readonly<Config>): {
     },
     ttlSeconds: config.push.ttlSeconds,
     timeoutMs: config.delivery.timeoutMs,
+    allowedAddresses: config.push.allowedAddresses,
   });
   return { channels: { email, push } };
 }

@@ -107,6 +107,8 @@ const envSchema = z.object({
     .optional(),
   /** `kigen run`: write the run's outcome to this file for node_exporter's textfile collector. Default none */
   KIGEN_METRICS_TEXTFILE: z.string().min(1).optional(),
+  /** Non-public IPs / CIDR ranges push may connect to (a push service on a private network). Default none */
+  KIGEN_PUSH_ALLOWED_ADDRESSES: z.string().default(''),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -142,7 +144,14 @@ export interface Config {
     appName: string;
     dashboardUrl: string;
   };
-  push: { publicKey: string; privateKey: string; subject: string; ttlSeconds: number } | null;
+  push: {
+    publicKey: string;
+    privateKey: string;
+    subject: string;
+    ttlSeconds: number;
+    /** Non-public addresses push may connect to anyway (every other one is refused at connect time). */
+    allowedAddresses: string[];
+  } | null;
   scheduleCron: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   metrics: {
@@ -268,6 +277,10 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
             privateKey: e.VAPID_PRIVATE_KEY,
             subject: e.VAPID_SUBJECT,
             ttlSeconds: e.PUSH_TTL_SECONDS,
+            allowedAddresses: (e.KIGEN_PUSH_ALLOWED_ADDRESSES ?? '')
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
           }
         : null,
     scheduleCron: e.KIGEN_SCHEDULE_CRON,

@@ -248,7 +248,17 @@ describe('loadConfig Web Push and OAuth2', () => {
       privateKey: VAPID.VAPID_PRIVATE_KEY,
       subject: VAPID.VAPID_SUBJECT,
       ttlSeconds: 3600,
+      allowedAddresses: [],
     });
+  });
+
+  it('reads the non-public addresses push may connect to as a comma list', () => {
+    const config = loadConfig(
+      { ...VAPID, KIGEN_PUSH_ALLOWED_ADDRESSES: '10.20.0.5, 10.30.0.0/16,,' },
+      {},
+      CWD,
+    );
+    expect(config.push?.allowedAddresses).toEqual(['10.20.0.5', '10.30.0.0/16']);
   });
 
   it.each([['VAPID_PUBLIC_KEY'], ['VAPID_PRIVATE_KEY'], ['VAPID_SUBJECT']] as const)(
@@ -361,5 +371,38 @@ describe('loadConfig result', () => {
     const other = loadConfig({ KIGEN_CHUNK_SIZE: '5' }, {}, CWD);
     expect(other.chunkSize).toBe(5);
     expect(other).not.toBe(config);
+  });
+});
+
+describe('loadConfig metrics', () => {
+  it('has no listener and no textfile by default', () => {
+    expect(loadConfig({}, {}, CWD).metrics).toEqual({
+      port: null,
+      host: '127.0.0.1',
+      token: null,
+      textfile: null,
+    });
+  });
+
+  it('reads the listener, the token and the textfile (relative to the working directory)', () => {
+    const config = loadConfig(
+      { KIGEN_METRICS_PORT: '9464', KIGEN_METRICS_HOST: '0.0.0.0', KIGEN_METRICS_TOKEN: 'x'.repeat(32) },
+      { KIGEN_METRICS_TEXTFILE: 'metrics/kigen.prom' },
+      CWD,
+    );
+    expect(config.metrics).toEqual({
+      port: 9464,
+      host: '0.0.0.0',
+      token: 'x'.repeat(32),
+      textfile: path.join(CWD, 'metrics/kigen.prom'),
+    });
+  });
+
+  it('reports a bad port and a short token together, without showing the token', () => {
+    const error = configError({ KIGEN_METRICS_PORT: '70000', KIGEN_METRICS_TOKEN: 'short-secret' });
+    expect(error.problems).toEqual([
+      'KIGEN_METRICS_PORT: must be at most 65535 (got "70000")',
+      'KIGEN_METRICS_TOKEN: must be at least 16 characters (e.g. the output of: openssl rand -hex 32)',
+    ]);
   });
 });

@@ -126,6 +126,7 @@ describe.each(testEngines())('daily run on %s', (engine) => {
       vapid: { ...generateVapidKeys(), subject: 'mailto:ops@kigen.example.jp' },
       agent,
       timeoutMs: 5_000,
+      allowedAddresses: ['127.0.0.1'],
     });
     try {
       const week = await fx.office({ name: '一週間事業所' });

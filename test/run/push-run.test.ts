@@ -61,7 +61,7 @@ describe.each(testEngines())('push deliveries of the daily run (%s)', (engine) =
       dashboardUrl: 'https://kigen.example.jp/dashboard',
       timeoutMs: 5_000,
     });
-    push = createPushChannel({ vapid, agent, timeoutMs: 5_000 });
+    push = createPushChannel({ vapid, agent, allowedAddresses: ['127.0.0.1'], timeoutMs: 5_000 });
   });
 
   afterAll(async () => {
@@ -306,7 +306,13 @@ describe.each(testEngines())('push deliveries of the daily run (%s)', (engine) =
       await addRecipient(db, office.id, 2);
       const staff = await addStaff(db, { offices: [office.id] });
       const device = await addDevice(db, service, staff.id);
-      const shortLived = createPushChannel({ vapid, agent, timeoutMs: 5_000, ttlSeconds: 3_600 });
+      const shortLived = createPushChannel({
+        vapid,
+        agent,
+        allowedAddresses: ['127.0.0.1'],
+        timeoutMs: 5_000,
+        ttlSeconds: 3_600,
+      });
       try {
         await run({}, { channels: { email, push: shortLived } });
       } finally {
@@ -532,6 +538,44 @@ describe.each(testEngines())('push deliveries of the daily run (%s)', (engine) =
       // A permanent failure is not retried by a rerun either.
       await run();
       expect(requestsFor(device)).toHaveLength(1);
+    });
+    it('refuses at connect time a subscription whose host now resolves to loopback, and keeps it', async () => {
+      const office = await addOffice(db);
+      await addRecipient(db, office.id, 1);
+      const staff = await addStaff(db, { offices: [office.id] });
+      const device = await addDevice(db, service, staff.id);
+      // Accepted once as a public name; its DNS now answers 127.0.0.1 (rebinding). No allowance here.
+      const endpoint = new URL(device.subscription.endpoint);
+      endpoint.hostname = 'push.rebind.example.com';
+      await db.k
+        .updateTable('push_subscriptions')
+        .set({ endpoint: endpoint.toString() })
+        .where('id', '=', device.rowId)
+        .execute();
+      const guarded = createPushChannel({
+        vapid,
+        agent,
+        timeoutMs: 5_000,
+        resolve: (_host, _options, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]),
+      });
+      try {
+        const summary = await run({}, { channels: { email, push: guarded } });
+        expect(requestsFor(device)).toEqual([]);
+        const row = await rowOf(device);
+        expect(row).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          error_kind: 'permanent',
+          error_code: 'NON_PUBLIC_ADDRESS',
+        });
+        expect(row.error_reason).toBe(
+          'push endpoint host push.rebind.example.com resolves to 127.0.0.1, which is not public (loopback 127.0.0.0/8); refused (DNS rebinding?)',
+        );
+        expect(await subscriptionIds()).toEqual([device.rowId]);
+        expect(summary.deliveries.push).toMatchObject({ failed: 1, sent: 0, attempts: 1 });
+      } finally {
+        await guarded.close();
+      }
     });
   });
 

@@ -6,11 +6,18 @@
 // code, which we would have to classify by message text. Here every attempt has one deadline from connect to
 // the end of the response, the caller can abort, and every failure has a status or an errno.
 //
-// The channel does not apply the endpoint policy (endpoint-policy.ts): subscriptions are checked when they are
-// stored, and the channel's tests talk to a push service on 127.0.0.1.
+// The endpoint policy (endpoint-policy.ts) checks subscriptions when they are stored. At send time the channel
+// checks where it really connects (connect-guard.ts): an address that is not public is refused, whether the
+// endpoint names it or a name resolves to it now (DNS rebinding). Tests allow their loopback push service.
 import https from 'node:https';
 import webpush from 'web-push';
 import type { Channel, PushMessage, SendOutcome } from '../channel.ts';
+import {
+  allowedAddressProblems,
+  type ConnectGuard,
+  createConnectGuard,
+  type Resolver,
+} from './connect-guard.ts';
 import { classifyPushResponse, PUSH_LOCAL_CODES } from './push-errors.ts';
 import {
   buildPushPayload,
@@ -39,6 +46,13 @@ export interface PushChannelOptions {
   agent?: https.Agent;
   /** Clock for reading a Retry-After given as an HTTP date. Default Date.now. */
   now?: () => number;
+  /**
+   * Non-public addresses and CIDR ranges the channel may connect to anyway (KIGEN_PUSH_ALLOWED_ADDRESSES):
+   * a push service on a private network, or the tests' service on 127.0.0.1. Default none.
+   */
+  allowedAddresses?: readonly string[];
+  /** Resolves endpoint host names. Default the system resolver (dns.lookup); tests pass their own. */
+  resolve?: Resolver;
 }
 
 /** Invalid push channel configuration; the message names the setting and what to do. */
@@ -64,7 +78,11 @@ export function createPushChannel(options: PushChannelOptions): Channel<PushDeli
     problems.push('ttlSeconds: must be an integer ≥ 0');
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) problems.push('timeoutMs: must be a positive number');
+  problems.push(
+    ...allowedAddressProblems(options.allowedAddresses ?? []).map((p) => `allowedAddresses: ${p}`),
+  );
   if (problems.length > 0) throw new PushConfigError(problems);
+  const guard = createConnectGuard(options.allowedAddresses, options.resolve);
 
   const vapid = { ...options.vapid };
   const now = options.now ?? Date.now;
@@ -106,6 +124,9 @@ export function createPushChannel(options: PushChannelOptions): Channel<PushDeli
       );
     }
 
+    const literal = guard.checkLiteral(url.hostname);
+    if (literal) return permanent(PUSH_LOCAL_CODES.nonPublicAddress, literal.message);
+
     let request: PreparedRequest;
     try {
       request = prepareRequest(url, subscription.p256dh, subscription.auth, body, pushOpts, vapid);
@@ -113,7 +134,7 @@ export function createPushChannel(options: PushChannelOptions): Channel<PushDeli
       // web-push's messages name the faulty key ("p256dh value should be 65 bytes") and never contain it.
       return permanent(PUSH_LOCAL_CODES.invalidSubscription, errorMessage(error));
     }
-    return post(url, request, pushOpts.timeout, agent, signal, now);
+    return post(url, request, pushOpts.timeout, agent, guard, signal, now);
   }
 
   return {
@@ -167,6 +188,7 @@ function post(
   request: PreparedRequest,
   timeoutMs: number,
   agent: https.Agent | undefined,
+  guard: ConnectGuard,
   callerSignal: AbortSignal | undefined,
   now: () => number,
 ): Promise<SendOutcome> {
@@ -191,12 +213,17 @@ function post(
         });
       } else if (callerSignal?.aborted) {
         settle(classifyPushResponse({ code: PUSH_LOCAL_CODES.aborted }));
+      } else if (errorCode(error) === PUSH_LOCAL_CODES.nonPublicAddress) {
+        // Permanent for this delivery, and the subscription is kept: the name may resolve properly again, and
+        // deleting on a DNS answer would let whoever controls that DNS unsubscribe staff members.
+        settle(permanent(PUSH_LOCAL_CODES.nonPublicAddress, errorMessage(error)));
       } else {
         settle(classifyPushResponse({ code: errorCode(error) }));
       }
     };
 
-    const req = https.request(url, { method: 'POST', headers: request.headers, agent, signal }, (res) => {
+    const options = { method: 'POST', headers: request.headers, agent, signal, lookup: guard.lookup };
+    const req = https.request(url, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

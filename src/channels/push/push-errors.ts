@@ -30,6 +30,8 @@ export const PUSH_LOCAL_CODES = {
   invalidEndpoint: 'INVALID_ENDPOINT',
   /** send() after close(). */
   closed: 'CHANNEL_CLOSED',
+  /** The endpoint's host is, or resolves to, a non-public address at send time (connect-guard.ts). */
+  nonPublicAddress: 'NON_PUBLIC_ADDRESS',
 } as const;
 
 /**

@@ -15,6 +15,8 @@ import { createTestSubscription, type PushService, startPushService } from '../.
 import { assessment, OFFICE, overdue, pushNotice, renewal } from './fixtures.ts';
 
 const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@example.jp' };
+/** The test push service listens on 127.0.0.1, which the channel refuses unless allowed. */
+const LOOPBACK = ['127.0.0.1'];
 let service: PushService;
 
 beforeAll(async () => {
@@ -25,7 +27,13 @@ afterAll(async () => {
 });
 
 function channel(options: Partial<PushChannelOptions> = {}) {
-  return createPushChannel({ vapid, agent: service.agent, timeoutMs: 5_000, ...options });
+  return createPushChannel({
+    vapid,
+    agent: service.agent,
+    timeoutMs: 5_000,
+    allowedAddresses: LOOPBACK,
+    ...options,
+  });
 }
 
 function record(endpoint: string, keys: { p256dh: string; auth: string }): PushSubscriptionRecord {
@@ -212,7 +220,7 @@ describe('push channel outcomes', () => {
   });
 
   it('verifies certificates by default: an untrusted push service is a permanent failure', async () => {
-    const push = createPushChannel({ vapid, timeoutMs: 5_000 });
+    const push = createPushChannel({ vapid, timeoutMs: 5_000, allowedAddresses: LOOPBACK });
     const subscription = createTestSubscription(service);
     const outcome = await push.send(message(subscription));
     expect(outcome).toMatchObject({ status: 'failed', kind: 'permanent' });
@@ -283,9 +291,9 @@ describe('push channel configuration', () => {
 
   it('accepts a caller-owned agent and leaves it open on close', async () => {
     const agent = new https.Agent({ ca: service.ca });
-    const push = createPushChannel({ vapid, agent });
+    const push = createPushChannel({ vapid, agent, allowedAddresses: LOOPBACK });
     await push.close();
-    const again = createPushChannel({ vapid, agent });
+    const again = createPushChannel({ vapid, agent, allowedAddresses: LOOPBACK });
     expect(await again.send(message())).toMatchObject({ status: 'sent' });
     await again.close();
     agent.destroy();
