@@ -109,6 +109,8 @@ const envSchema = z.object({
   KIGEN_METRICS_TEXTFILE: z.string().min(1).optional(),
   /** Non-public IPs / CIDR ranges push may connect to (a push service on a private network). Default none */
   KIGEN_PUSH_ALLOWED_ADDRESSES: z.string().default(''),
+  /** `kigen run`: push the run's outcome to this Prometheus Pushgateway (job kigen_run). Default none */
+  KIGEN_PUSHGATEWAY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -161,6 +163,8 @@ export interface Config {
     token: string | null;
     /** Absolute path of the node_exporter textfile `kigen run` writes; null: none. */
     textfile: string | null;
+    /** Pushgateway `kigen run` pushes its outcome to; null: none. */
+    pushgatewayUrl: string | null;
   };
 }
 
@@ -290,6 +294,7 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
       host: e.KIGEN_METRICS_HOST,
       token: e.KIGEN_METRICS_TOKEN ?? null,
       textfile: e.KIGEN_METRICS_TEXTFILE ? path.resolve(cwd, e.KIGEN_METRICS_TEXTFILE) : null,
+      pushgatewayUrl: e.KIGEN_PUSHGATEWAY_URL ?? null,
     },
   };
   return deepFreeze(config);

@@ -1,8 +1,9 @@
 // The outcome of one `kigen run` as gauges, for a one-shot run from cron: written as a file for
-// node_exporter's textfile collector. Only the run's outcome: no process metrics (the process is gone
-// when they would be read). Every series carries the data scope, so two scopes' files never collide.
+// node_exporter's textfile collector, or pushed to a Pushgateway. Only the run's outcome: no process
+// metrics (the process is gone when they would be read). Every series carries the data scope, so two
+// scopes' files never collide.
 import { open, rename, rm } from 'node:fs/promises';
-import { Gauge, Registry } from '@prometheus-io/client';
+import { Gauge, Pushgateway, Registry } from '@prometheus-io/client';
 import { CHANNELS } from '../domain/types.ts';
 import { RUN_STATUSES, type RunSummary } from '../run/summary.ts';
 import type { MetricsSource } from './metrics-registry.ts';
@@ -92,12 +93,22 @@ export async function writeTextfileAtomically(file: string, text: string): Promi
   }
 }
 
-/** Writes the run's outcome for node_exporter. Throws on a file error; the caller only warns. */
-export async function writeRunTextfile(
-  file: string,
-  summary: RunSummary,
-  source: MetricsSource,
-): Promise<void> {
-  const registry = await runOutcomeRegistry(summary, source);
+/** Writes the registry's metrics for node_exporter. Throws on a file error; the caller only warns. */
+export async function writeRunTextfile(file: string, registry: Registry): Promise<void> {
   await writeTextfileAtomically(file, await registry.metrics());
+}
+
+/** How long a Pushgateway request may stay idle before it is given up. */
+const PUSHGATEWAY_TIMEOUT_MS = 5000;
+
+/**
+ * PUTs the registry's metrics to a Pushgateway as job `kigen_run`, grouped by data scope (a PUT replaces
+ * the group, so one run's counts never mix with the previous run's). No instance label: the outcome belongs
+ * to the service, not to the machine that ran it. Throws on failure; the caller only warns.
+ */
+export async function pushRunOutcome(url: string, scope: string, registry: Registry): Promise<void> {
+  await new Pushgateway(url, { timeout: PUSHGATEWAY_TIMEOUT_MS }, registry).push({
+    jobName: 'kigen_run',
+    groupings: { scope },
+  });
 }

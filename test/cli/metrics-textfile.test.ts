@@ -1,7 +1,10 @@
 // `kigen run --metrics-textfile PATH` as cron runs it: a real process emailing the loopback SMTP server
-// writes the run's outcome for node_exporter's textfile collector, replacing the previous file whole;
-// a file it cannot write only warns, and the exit code still says how the run went.
+// writes the run's outcome for node_exporter's textfile collector, replacing the previous file whole,
+// and with KIGEN_PUSHGATEWAY_URL PUTs it to a (loopback HTTP) Pushgateway. A file it cannot write or a
+// gateway that refuses only warns, and the exit code still says how the run went.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +63,7 @@ describe.each(testEngines())('kigen run --metrics-textfile on %s', (engine) => {
     expect(sampleValue(s, 'kigen_run_last_duration_seconds', scope)).toBeGreaterThan(0);
     // The process is gone when node_exporter reads the file: none of its metrics belong there.
     expect(s.filter((x) => !x.name.startsWith('kigen_'))).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('warns and keeps the exit code when the file cannot be written', async () => {
     const prepared = await target.prepare();
@@ -74,5 +77,43 @@ describe.each(testEngines())('kigen run --metrics-textfile on %s', (engine) => {
     expect(result.json?.status).toBe('completed');
     expect(result.stderr).toContain(`could not write the metrics textfile ${file} (ENOENT)`);
     expect(existsSync(path.dirname(file))).toBe(false);
-  }, 90_000);
+  }, 180_000);
+
+  it('PUTs the outcome to KIGEN_PUSHGATEWAY_URL as job kigen_run, grouped by scope; a refusal only warns', async () => {
+    const received: Array<{ method: string; url: string; body: string }> = [];
+    let status = 200;
+    const gateway = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        received.push({ method: req.method ?? '', url: req.url ?? '', body });
+        res.writeHead(status).end(status === 200 ? '' : 'pushed metrics are invalid');
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    try {
+      const prepared = await target.prepare();
+      const smtp = await sink();
+      const env = { ...prepared.env, SMTP_URL: smtp.url, KIGEN_PUSHGATEWAY_URL: gatewayUrl };
+      const result = await runCli(['--date', RUN_DATE, '--json'], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(received.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'PUT /metrics/job/kigen_run/scope/production',
+      ]);
+      const s = parseSamples(received[0]?.body ?? '');
+      expect(
+        sampleValue(s, 'kigen_run_deliveries', { scope: 'production', channel: 'email', status: 'sent' }),
+      ).toBe(result.json?.deliveries.email.sent);
+      expect(s.filter((x) => !x.name.startsWith('kigen_'))).toEqual([]);
+
+      status = 400;
+      const again = await runCli(['--date', RUN_DATE, '--json'], env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`could not push the run metrics to ${gatewayUrl}`);
+      expect(again.stderr).toContain('status 400');
+    } finally {
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
+  }, 240_000);
 });

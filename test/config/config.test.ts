@@ -381,12 +381,18 @@ describe('loadConfig metrics', () => {
       host: '127.0.0.1',
       token: null,
       textfile: null,
+      pushgatewayUrl: null,
     });
   });
 
   it('reads the listener, the token and the textfile (relative to the working directory)', () => {
     const config = loadConfig(
-      { KIGEN_METRICS_PORT: '9464', KIGEN_METRICS_HOST: '0.0.0.0', KIGEN_METRICS_TOKEN: 'x'.repeat(32) },
+      {
+        KIGEN_METRICS_PORT: '9464',
+        KIGEN_METRICS_HOST: '0.0.0.0',
+        KIGEN_METRICS_TOKEN: 'x'.repeat(32),
+        KIGEN_PUSHGATEWAY_URL: 'http://pushgateway.internal:9091',
+      },
       { KIGEN_METRICS_TEXTFILE: 'metrics/kigen.prom' },
       CWD,
     );
@@ -395,6 +401,7 @@ describe('loadConfig metrics', () => {
       host: '0.0.0.0',
       token: 'x'.repeat(32),
       textfile: path.join(CWD, 'metrics/kigen.prom'),
+      pushgatewayUrl: 'http://pushgateway.internal:9091',
     });
   });
 
