@@ -2,7 +2,7 @@
 // every problem in Japanese for the page. The stored rules stay in the domain: the result is meant
 // for validatePreferences / the preferences service, which checks again.
 
-import { THRESHOLD_DAYS, type Preferences, type ThresholdDays } from '../domain/types.ts';
+import { type Preferences, THRESHOLD_DAYS, type ThresholdDays } from '../domain/types.ts';
 
 /** The fields of the settings and manager forms. Checkboxes send 'on' when ticked and nothing otherwise. */
 export interface PreferencesFormBody {
@@ -34,7 +34,10 @@ function threshold(value: unknown): ThresholdDays | null {
  * Parses a settings form. `current` fills a threshold that was not sent (so a bad form still shows
  * something sensible). Problems: a threshold outside 5/10/20/30, or both channels off.
  */
-export function parsePreferencesForm(body: PreferencesFormBody, current: PreferencesUpdate): PreferencesFormResult {
+export function parsePreferencesForm(
+  body: PreferencesFormBody,
+  current: PreferencesUpdate,
+): PreferencesFormResult {
   const errors: string[] = [];
   const emailThreshold = threshold(body.emailThreshold);
   const pushThreshold = threshold(body.pushThreshold);

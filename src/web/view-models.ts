@@ -115,7 +115,14 @@ export interface ManagerView {
 
 // ---------------------------------------------------------------- operators (app_admin)
 
-export const RUN_VIEW_STATUSES = ['running', 'completed', 'partial', 'failed', 'skipped', 'interrupted'] as const;
+export const RUN_VIEW_STATUSES = [
+  'running',
+  'completed',
+  'partial',
+  'failed',
+  'skipped',
+  'interrupted',
+] as const;
 export type RunViewStatus = (typeof RUN_VIEW_STATUSES)[number];
 
 export interface RunRowView {

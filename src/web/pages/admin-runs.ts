@@ -91,7 +91,11 @@ function query(params: Record<string, string | undefined>): string {
   return text ? `?${text}` : '';
 }
 
-export function runDeliveriesPage(ctx: PageContext, view: RunDeliveriesView, options: AdminPageOptions): SafeHtml {
+export function runDeliveriesPage(
+  ctx: PageContext,
+  view: RunDeliveriesView,
+  options: AdminPageOptions,
+): SafeHtml {
   const { run, filter } = view;
   const path = adminRunPath(run.id);
   const option = (value: string, label: string, selected: string | undefined): SafeHtml =>

@@ -49,7 +49,8 @@ export function healthPage(ctx: PageContext, view: HealthView, options: AdminPag
 <section class="card" aria-labelledby="checks-title">
 <h2 id="checks-title">チェック</h2>
 <ul class="checks">${view.checks.map(
-      (c) => html`<li>${c.ok ? statusBadge('OK', 'completed') : statusBadge('NG', 'failed')} <strong>${c.name}</strong> <span class="muted">${c.detail}</span></li>`,
+      (c) =>
+        html`<li>${c.ok ? statusBadge('OK', 'completed') : statusBadge('NG', 'failed')} <strong>${c.name}</strong> <span class="muted">${c.detail}</span></li>`,
     )}
 <li>${view.pushEnabled ? statusBadge('OK', 'completed') : statusBadge('オフ', 'skipped')} <strong>プッシュ通知</strong> <span class="muted">${view.pushEnabled ? 'VAPID 鍵が設定されています' : 'VAPID 鍵が未設定のため送信しません'}</span></li>
 </ul>

@@ -37,7 +37,7 @@ ${csrfField(ctx)}
   );
   return layout(
     ctx,
-    { title: '端末', pushModule: view.pushAvailable },
+    { title: '端末' },
     html`<section class="card" aria-labelledby="subscribe-title">
 <h2 id="subscribe-title">この端末で通知を受け取る</h2>
 ${subscribe}

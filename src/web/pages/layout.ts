@@ -4,14 +4,12 @@
 
 import { type HtmlValue, html, raw, type SafeHtml } from '../html.ts';
 import { WEB_PATHS } from '../paths.ts';
-import type { Flash, PageContext, ViewUser } from '../view-models.ts';
 import { STATIC_PATHS } from '../static-paths.ts';
+import type { Flash, PageContext, ViewUser } from '../view-models.ts';
 
 export interface LayoutOptions {
   /** The page's <h1> and the first part of <title>. */
   title: string;
-  /** Load the Web Push module (devices page). */
-  pushModule?: boolean;
 }
 
 interface NavItem {
@@ -83,7 +81,7 @@ export function layout(ctx: PageContext, options: LayoutOptions, body: HtmlValue
 <meta name="csrf-token" content="${ctx.csrfToken}">
 <title>${options.title} | ${ctx.appName}</title>
 <link rel="stylesheet" href="${STATIC_PATHS.css}">
-${options.pushModule ? html`<script type="module" src="${STATIC_PATHS.pushModule}"></script>` : null}
+${ctx.user ? html`<script type="module" src="${STATIC_PATHS.pushModule}"></script>` : null}
 </head>
 <body>
 <a class="skip-link" href="#main">本文へ移動</a>

@@ -1,6 +1,6 @@
 // The channel switches and threshold selects, shared by "my settings" and the manager's page.
 
-import { THRESHOLD_DAYS, type Preferences } from '../../domain/types.ts';
+import { type Preferences, THRESHOLD_DAYS } from '../../domain/types.ts';
 import { thresholdLabel } from '../format.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
 

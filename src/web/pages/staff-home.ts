@@ -2,10 +2,6 @@
 // daily email (the labels come from the email template). Offices with an overdue recipient come
 // first and are marked urgent; inside an office the domain's display order holds.
 
-import { addDays } from '../../domain/calendar-date.ts';
-import { sortAlerts } from '../../domain/alerts.ts';
-import { compareText } from '../../domain/text-order.ts';
-import type { Alert } from '../../domain/types.ts';
 import {
   formatJapaneseDate,
   groupAlerts,
@@ -15,6 +11,10 @@ import {
   overdueLabel,
   remainingLabel,
 } from '../../channels/email/email-template.ts';
+import { sortAlerts } from '../../domain/alerts.ts';
+import { addDays } from '../../domain/calendar-date.ts';
+import { compareText } from '../../domain/text-order.ts';
+import type { Alert } from '../../domain/types.ts';
 import { formatDateWithWeekday, relativeDay } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { officeAlertsPath, officeStaffPath, WEB_PATHS } from '../paths.ts';
@@ -39,7 +39,12 @@ function domId(prefix: string, index: number): string {
   return `${prefix}-${index}`;
 }
 
-function alertTable(caption: string, rows: readonly Alert[], label: (a: Alert) => string, urgent: boolean): SafeHtml {
+function alertTable(
+  caption: string,
+  rows: readonly Alert[],
+  label: (a: Alert) => string,
+  urgent: boolean,
+): SafeHtml {
   return html`<div class="table-scroll"><table class="data">
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr><th scope="col">氏名</th><th scope="col">期限日</th><th scope="col">状況</th></tr></thead>
@@ -55,7 +60,8 @@ function officeSection(ctx: PageContext, entry: OfficeAlertsView, index: number,
   const groups = groupAlerts({ office: entry.office, alerts });
   const titleId = domId('office', index);
   const urgent = groups.overdue.length > 0;
-  const canManage = ctx.user?.role === 'manager' || ctx.user?.role === 'owner' || ctx.user?.role === 'app_admin';
+  const canManage =
+    ctx.user?.role === 'manager' || ctx.user?.role === 'owner' || ctx.user?.role === 'app_admin';
   return html`<section class="office card${urgent ? ' office-urgent' : ''}" aria-labelledby="${titleId}">
 <h2 id="${titleId}">${urgent ? html`<span class="badge badge-urgent">至急</span> ` : ''}${entry.office.name}</h2>
 ${
@@ -107,10 +113,14 @@ ${view.date === view.today ? '' : html`<a href="${action}">今日</a>`}
 
 export function staffHomePage(ctx: PageContext, view: StaffHomeView): SafeHtml {
   const offices = orderOffices(view.offices);
-  const single = view.singleOfficeId !== undefined ? offices.find((o) => o.office.id === view.singleOfficeId) : undefined;
+  const single =
+    view.singleOfficeId !== undefined ? offices.find((o) => o.office.id === view.singleOfficeId) : undefined;
   const action = single ? officeAlertsPath(single.office.id) : WEB_PATHS.home;
   const title = single ? `${single.office.name}のアラート` : 'アラート';
-  const totalOverdue = offices.reduce((n, o) => n + o.alerts.filter((a) => a.type === 'renewal_overdue').length, 0);
+  const totalOverdue = offices.reduce(
+    (n, o) => n + o.alerts.filter((a) => a.type === 'renewal_overdue').length,
+    0,
+  );
   return layout(
     ctx,
     { title },
