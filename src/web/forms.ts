@@ -25,9 +25,9 @@ export const PREFERENCES_SAVED_MESSAGE = '通知設定を保存しました。';
 export const BOTH_CHANNELS_OFF_MESSAGE =
   'メール通知とプッシュ通知の両方をオフにはできません。期限切れを見逃さないよう、どちらか一方をオンにしてください。';
 
+/** '5' | '10' | '20' | '30' exactly (a form sends strings; '1e1' or ' 10' are not accepted). */
 function threshold(value: unknown): ThresholdDays | null {
-  const n = typeof value === 'string' ? Number(value) : value;
-  return (THRESHOLD_DAYS as readonly unknown[]).includes(n) ? (n as ThresholdDays) : null;
+  return THRESHOLD_DAYS.find((days) => String(days) === value) ?? null;
 }
 
 /**

@@ -64,7 +64,7 @@ export function raw(trustedConstant: string): SafeHtml {
 
 /** A path inside the site ('/…', not '//…') or an http(s) URL; anything else becomes '#'. */
 export function safeUrl(url: string): string {
-  if (/^\/(?!\/)/.test(url)) return url;
+  if (/^\/(?![/\\])/.test(url)) return url;
   if (/^https?:\/\//i.test(url)) return url;
   return '#';
 }
