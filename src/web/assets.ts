@@ -14,6 +14,7 @@ export interface WebAsset {
 
 const FILES = [
   { path: STATIC_PATHS.css, file: 'app.css', contentType: 'text/css; charset=utf-8' },
+  { path: STATIC_PATHS.favicon, file: 'favicon.svg', contentType: 'image/svg+xml' },
   { path: STATIC_PATHS.pushModule, file: 'push.js', contentType: 'text/javascript; charset=utf-8' },
   { path: STATIC_PATHS.serviceWorker, file: 'sw.js', contentType: 'text/javascript; charset=utf-8' },
 ] as const;

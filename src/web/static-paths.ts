@@ -3,6 +3,7 @@
 
 export const STATIC_PATHS = {
   css: '/static/app.css',
+  favicon: '/static/favicon.svg',
   pushModule: '/static/push.js',
   serviceWorker: '/sw.js',
 } as const;

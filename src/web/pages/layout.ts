@@ -80,6 +80,7 @@ export function layout(ctx: PageContext, options: LayoutOptions, body: HtmlValue
 <meta name="color-scheme" content="light">
 <meta name="csrf-token" content="${ctx.csrfToken}">
 <title>${options.title} | ${ctx.appName}</title>
+<link rel="icon" href="${STATIC_PATHS.favicon}" type="image/svg+xml">
 <link rel="stylesheet" href="${STATIC_PATHS.css}">
 ${ctx.user ? html`<script type="module" src="${STATIC_PATHS.pushModule}"></script>` : null}
 </head>
