@@ -29,18 +29,18 @@ export function statusBadge(label: string, status: string): SafeHtml {
 function runRow(run: RunRowView, timeZone: string): SafeHtml {
   return html`<tr>
 <th scope="row" class="nowrap"><a href="${adminRunPath(run.id)}">${run.date}</a></th>
-<td>${statusBadge(runStatusLabel(run.status), run.status)}</td>
-<td class="num">${formatCount(run.sent)}</td>
-<td class="num${run.failed > 0 ? ' bad-text' : ''}">${formatCount(run.failed)}</td>
-<td class="num">${formatCount(run.pending)}</td>
-<td class="num">${formatCount(run.skipped)}</td>
-<td class="nowrap">${formatTimestamp(run.startedAt, timeZone)}</td>
-<td class="nowrap">${formatDuration(run.durationMs)}</td>
+<td data-label="状態">${statusBadge(runStatusLabel(run.status), run.status)}</td>
+<td class="num" data-label="送信">${formatCount(run.sent)}</td>
+<td class="num${run.failed > 0 ? ' bad-text' : ''}" data-label="失敗">${formatCount(run.failed)}</td>
+<td class="num" data-label="保留">${formatCount(run.pending)}</td>
+<td class="num" data-label="送信せず">${formatCount(run.skipped)}</td>
+<td class="nowrap" data-label="開始">${formatTimestamp(run.startedAt, timeZone)}</td>
+<td class="nowrap" data-label="所要時間">${formatDuration(run.durationMs)}</td>
 </tr>`;
 }
 
 export function runsTable(runs: readonly RunRowView[], timeZone: string, caption: string): SafeHtml {
-  return html`<div class="table-scroll" role="region" aria-label="${caption}" tabindex="0"><table class="data">
+  return html`<div class="table-scroll" role="region" aria-label="${caption}" tabindex="0"><table class="data stack-table">
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr><th scope="col">日付</th><th scope="col">状態</th><th scope="col" class="num">送信</th><th scope="col" class="num">失敗</th><th scope="col" class="num">保留</th><th scope="col" class="num">送信せず</th><th scope="col">開始</th><th scope="col">所要時間</th></tr></thead>
 <tbody>${runs.map((r) => runRow(r, timeZone))}</tbody>
@@ -75,12 +75,12 @@ function deliveryRow(d: DeliveryRowView, timeZone: string): SafeHtml {
   const reason = [d.errorKind, d.errorReason].filter((x) => x !== null && x !== '').join(': ');
   return html`<tr${d.status === 'failed' ? raw(' class="row-bad"') : ''}>
 <th scope="row">${d.staffName}</th>
-<td class="address">${addressCell(d)}</td>
-<td class="nowrap">${CHANNEL_LABELS[d.channel]}</td>
-<td>${statusBadge(deliveryStatusLabel(d.status), d.status)}</td>
-<td class="num">${d.attempts}</td>
-<td class="reason">${reason || '—'}</td>
-<td class="nowrap">${formatTimestamp(d.updatedAt, timeZone)}</td>
+<td class="address" data-label="宛先">${addressCell(d)}</td>
+<td class="nowrap" data-label="経路">${CHANNEL_LABELS[d.channel]}</td>
+<td data-label="状態">${statusBadge(deliveryStatusLabel(d.status), d.status)}</td>
+<td class="num" data-label="試行">${d.attempts}</td>
+<td class="reason" data-label="理由">${reason || '—'}</td>
+<td class="nowrap" data-label="更新">${formatTimestamp(d.updatedAt, timeZone)}</td>
 </tr>`;
 }
 
@@ -116,7 +116,7 @@ ${option('', 'すべて', filter.channel)}${CHANNELS.map((c) => option(c, CHANNE
 ${
   view.deliveries.length === 0
     ? html`<p class="empty card">該当する配信はありません。</p>`
-    : html`<div class="table-scroll" role="region" aria-label="配信の一覧" tabindex="0"><table class="data">
+    : html`<div class="table-scroll" role="region" aria-label="配信の一覧" tabindex="0"><table class="data stack-table">
 <caption class="visually-hidden">配信の一覧（宛先は一部を伏せて表示）</caption>
 <thead><tr><th scope="col">スタッフ</th><th scope="col">宛先</th><th scope="col">経路</th><th scope="col">状態</th><th scope="col" class="num">試行</th><th scope="col">理由</th><th scope="col">更新</th></tr></thead>
 <tbody>${view.deliveries.map((d) => deliveryRow(d, options.timeZone))}</tbody>

@@ -45,12 +45,12 @@ function alertTable(
   label: (a: Alert) => string,
   urgent: boolean,
 ): SafeHtml {
-  return html`<div class="table-scroll"><table class="data">
+  return html`<div class="table-scroll"><table class="data stack-table">
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr><th scope="col">氏名</th><th scope="col">期限日</th><th scope="col">状況</th></tr></thead>
 <tbody>${rows.map(
     (a) =>
-      html`<tr><th scope="row" class="name">${a.name}</th><td class="nowrap">${formatJapaneseDate(a.deadline)}</td><td class="nowrap"><strong${urgent ? html` class="urgent-text"` : ''}>${label(a)}</strong></td></tr>`,
+      html`<tr><th scope="row" class="name">${a.name}</th><td class="nowrap" data-label="期限日">${formatJapaneseDate(a.deadline)}</td><td class="nowrap" data-label="状況"><strong${urgent ? html` class="urgent-text"` : ''}>${label(a)}</strong></td></tr>`,
   )}</tbody>
 </table></div>`;
 }
