@@ -1,7 +1,7 @@
 // The web pages' public surface for the HTTP layer: page functions, view models, paths, assets.
 
-export { PAGE_CSP_DIRECTIVES, pageCspHeader } from './csp.ts';
 export { type WebAsset, webAssets } from './assets.ts';
+export { PAGE_CSP_DIRECTIVES, pageCspHeader } from './csp.ts';
 export { BOTH_CHANNELS_OFF_MESSAGE, PREFERENCES_SAVED_MESSAGE, parsePreferencesForm } from './forms.ts';
 export { html, raw, type SafeHtml, toHtmlString } from './html.ts';
 export { runDeliveriesPage, runsPage } from './pages/admin-runs.ts';

@@ -8,7 +8,12 @@ import { describe, it } from 'vitest';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+];
 
 export function chromiumInstalled(): boolean {
   return existsSync(CHROMIUM_PATH);
@@ -54,7 +59,10 @@ export interface WatchedContext {
 }
 
 /** A new context whose pages (and service workers) are watched for errors and CSP violations. */
-export async function openContext(browser: Browser, options: BrowserContextOptions = {}): Promise<WatchedContext> {
+export async function openContext(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<WatchedContext> {
   const context = await browser.newContext(options);
   const recorded: PageProblem[] = [];
   context.on('console', (message) => {

@@ -39,7 +39,10 @@ const VAPID_PUBLIC_KEY = testSubscriptionKeys().p256dh;
  * Replaces PushManager's subscribe and getSubscription with fakes that keep the subscription in
  * the page and record the applicationServerKey they were given.
  */
-function fakePushManager(page: Page, subscription: { endpoint: string; keys: { p256dh: string; auth: string } }) {
+function fakePushManager(
+  page: Page,
+  subscription: { endpoint: string; keys: { p256dh: string; auth: string } },
+) {
   return page.addInitScript((sub) => {
     const w = window as unknown as { __kigenSubscribeKey?: number[]; __kigenSubscribed?: boolean };
     const fake = {
@@ -78,26 +81,31 @@ describeWithChromium('web pages in Chromium', () => {
     await server?.close();
   });
 
-  it.each(WIDTHS)('renders every page at $name px with no console error, no CSP violation and no sideways scroll', async ({
-    name,
-    viewport,
-  }) => {
-    const watched = await openContext(browser, { viewport, locale: 'ja-JP' });
-    const page = await watched.context.newPage();
-    for (const sample of samplePages()) {
-      await page.goto(`${server.origin}${sample.path}`, { waitUntil: 'load' });
-      // The stylesheet applied (a CSP refusal would leave the browser's defaults).
-      const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-      expect(background, sample.name).toBe('rgb(244, 245, 247)');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `${sample.name} scrolls sideways at ${name} px`).toBeLessThanOrEqual(0);
-      const shot = await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${sample.name}-${name}.png`), fullPage: true });
-      expect(shot.subarray(1, 4).toString('latin1')).toBe('PNG');
-      expect(shot.length).toBeGreaterThan(5_000);
-    }
-    expect(watched.problems()).toEqual([]);
-    await watched.context.close();
-  });
+  it.each(WIDTHS)(
+    'renders every page at $name px with no console error, no CSP violation and no sideways scroll',
+    async ({ name, viewport }) => {
+      const watched = await openContext(browser, { viewport, locale: 'ja-JP' });
+      const page = await watched.context.newPage();
+      for (const sample of samplePages()) {
+        await page.goto(`${server.origin}${sample.path}`, { waitUntil: 'load' });
+        // The stylesheet applied (a CSP refusal would leave the browser's defaults).
+        const background = await page.evaluate(
+          () => getComputedStyle(document.documentElement).backgroundColor,
+        );
+        expect(background, sample.name).toBe('rgb(244, 245, 247)');
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${sample.name} scrolls sideways at ${name} px`).toBeLessThanOrEqual(0);
+        const shot = await page.screenshot({
+          path: path.join(SCREENSHOT_DIR, `${sample.name}-${name}.png`),
+          fullPage: true,
+        });
+        expect(shot.subarray(1, 4).toString('latin1')).toBe('PNG');
+        expect(shot.length).toBeGreaterThan(5_000);
+      }
+      expect(watched.problems()).toEqual([]);
+      await watched.context.close();
+    },
+  );
 
   it('an inline script or style would be reported (the CSP in the test server is real)', async () => {
     const watched = await openContext(browser);
@@ -134,13 +142,19 @@ describeWithChromium('web pages in Chromium', () => {
       });
     await page.keyboard.press('Tab');
     expect(await focused()).toMatchObject({ text: '本文へ移動', outline: 'solid 3px', visible: true });
-    for (let i = 0; i < 8; i++) {
+    // Enter on the skip link moves past the header and navigation to the main content.
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab');
       const state = await focused();
+      seen.push(state.tag);
       expect(state.outline, `${state.tag} ${state.text}`).toBe('solid 3px');
+      expect(state.visible, `${state.tag} ${state.text} is on screen`).toBe(true);
     }
-    // Enter on the skip link moves to the main content.
-    await page.keyboard.press('Shift+Tab');
+    // From the main content the keyboard reaches the form: checkbox, select, checkbox, select, link, button.
+    expect(seen).toEqual(['INPUT', 'SELECT', 'INPUT', 'SELECT', 'A', 'BUTTON']);
     expect(watched.problems()).toEqual([]);
     await watched.context.close();
   });
@@ -157,19 +171,25 @@ describeWithChromium('web pages in Chromium', () => {
     const button = page.getByRole('button', { name: 'この端末で通知を受け取る' });
     await button.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('[data-push-status]').textContent()).toContain('この端末を登録しました');
+    await expect
+      .poll(() => page.locator('[data-push-status]').textContent())
+      .toContain('この端末を登録しました');
 
     expect(server.calls).toHaveLength(1);
     const [call] = server.calls;
     expect(call).toMatchObject({ method: 'POST', path: API_PATHS.pushSubscriptions, csrf: CSRF_TOKEN });
     expect(call?.body).toMatchObject({ endpoint, expirationTime: null, keys });
     expect((call?.body as { userAgent?: string }).userAgent).toMatch(/Chrome/);
-    const usedKey = await page.evaluate(() => (window as unknown as { __kigenSubscribeKey: number[] }).__kigenSubscribeKey);
+    const usedKey = await page.evaluate(
+      () => (window as unknown as { __kigenSubscribeKey: number[] }).__kigenSubscribeKey,
+    );
     expect(Buffer.from(usedKey).toString('base64url')).toBe(VAPID_PUBLIC_KEY);
     // The new row is listed and marked as this device; the count follows.
     const row = page.locator(`[data-endpoint="${endpoint}"]`);
     await expect.poll(() => row.locator('[data-this-device]').isVisible()).toBe(true);
-    expect(await page.locator('[data-device-count]').textContent()).toBe(String(devicesView().devices.length + 1));
+    expect(await page.locator('[data-device-count]').textContent()).toBe(
+      String(devicesView().devices.length + 1),
+    );
     // The service worker received the CSRF token for pushsubscriptionchange.
     await expect
       .poll(() =>
@@ -194,9 +214,16 @@ describeWithChromium('web pages in Chromium', () => {
     await row.getByRole('button', { name: /削除/ }).click();
     await expect.poll(() => row.count()).toBe(0);
     expect(server.calls).toEqual([
-      { method: 'DELETE', path: API_PATHS.pushSubscriptions, csrf: CSRF_TOKEN, body: { endpoint: first.endpoint } },
+      {
+        method: 'DELETE',
+        path: API_PATHS.pushSubscriptions,
+        csrf: CSRF_TOKEN,
+        body: { endpoint: first.endpoint },
+      },
     ]);
-    expect(await page.locator('[data-device-count]').textContent()).toBe(String(devicesView().devices.length - 1));
+    expect(await page.locator('[data-device-count]').textContent()).toBe(
+      String(devicesView().devices.length - 1),
+    );
     expect(await page.locator('[data-push-status]').textContent()).toBe('端末を削除しました。');
     expect(watched.problems()).toEqual([]);
     await watched.context.close();
@@ -212,7 +239,9 @@ describeWithChromium('web pages in Chromium', () => {
     server.calls.length = 0;
     await page.goto(`${server.origin}${WEB_PATHS.devices}`);
     await page.getByRole('button', { name: 'この端末で通知を受け取る' }).click();
-    await expect.poll(() => page.locator('[data-push-status]').textContent()).toContain('通知がブロックされています');
+    await expect
+      .poll(() => page.locator('[data-push-status]').textContent())
+      .toContain('通知がブロックされています');
     expect(server.calls).toEqual([]);
     expect(watched.problems()).toEqual([]);
     await watched.context.close();
@@ -279,7 +308,12 @@ describeWithChromium('web pages in Chromium', () => {
       page.evaluate(async () => {
         const registration = await navigator.serviceWorker.ready;
         const list = await registration.getNotifications();
-        return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as { url?: string } }));
+        return list.map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          data: n.data as { url?: string },
+        }));
       });
     await expect.poll(async () => (await shown()).length).toBe(1);
     const [notification] = await shown();

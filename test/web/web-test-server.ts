@@ -39,7 +39,13 @@ export async function startWebTestServer(vapidPublicKey: string | null): Promise
   const assets = new Map(webAssets().map((a) => [a.path, a]));
   const csp = pageCspHeader();
 
-  const send = (response: ServerResponse, status: number, type: string, body: string | Buffer, extra = {}): void => {
+  const send = (
+    response: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    extra = {},
+  ): void => {
     response.writeHead(status, { 'content-type': type, 'content-security-policy': csp, ...extra });
     response.end(body);
   };
@@ -54,7 +60,10 @@ export async function startWebTestServer(vapidPublicKey: string | null): Promise
       return send(response, 200, asset.contentType, asset.body, { 'cache-control': asset.cacheControl });
     }
     if (method === 'GET' && url.pathname === '/admin/preview/email.html') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PREVIEW_FRAME_CSP });
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': PREVIEW_FRAME_CSP,
+      });
       response.end(previewEmailHtml());
       return;
     }
