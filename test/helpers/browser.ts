@@ -78,6 +78,6 @@ export async function openContext(
   });
   return {
     context,
-    problems: (allow) => recorded.filter((p) => !(allow && allow.test(p.text))),
+    problems: (allow) => recorded.filter((p) => !allow?.test(p.text)),
   };
 }

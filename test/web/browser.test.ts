@@ -179,7 +179,7 @@ describeWithChromium('web pages in Chromium', () => {
     const [call] = server.calls;
     expect(call).toMatchObject({ method: 'POST', path: API_PATHS.pushSubscriptions, csrf: CSRF_TOKEN });
     expect(call?.body).toMatchObject({ endpoint, expirationTime: null, keys });
-    expect((call?.body as { userAgent?: string }).userAgent).toMatch(/Chrome/);
+    expect((call?.body as { userAgent?: string } | undefined)?.userAgent).toMatch(/Chrome/);
     const usedKey = await page.evaluate(
       () => (window as unknown as { __kigenSubscribeKey: number[] }).__kigenSubscribeKey,
     );
