@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="webworker" />
 // The pages in real Chromium under the strict CSP: every page at phone and desktop width without a
 // console error or CSP violation, visible keyboard focus, the push subscribe and remove flows
 // (PushManager.subscribe replaced, since headless Chromium cannot reach a push service), and
@@ -321,6 +322,104 @@ describeWithChromium('web pages in Chromium', () => {
     expect(notification?.body).toBe('期限切れ: 2件、更新期限: 2件、アセスメント未完了: 2件');
     expect(notification?.tag).toBe(`kigen:${OFFICES.hidamari.id}`);
     expect(notification?.data.url).toBe(`/offices/${OFFICES.hidamari.id}`);
+    expect(watched.problems()).toEqual([]);
+    await watched.context.close();
+  });
+
+  // Chromium gives no way to click a notification or to renew a subscription, so these dispatch the
+  // events inside the real worker; waitUntil (which refuses untrusted events) is collected instead.
+  async function workerWithNotification(page: Page, origin: string) {
+    await page.goto(`${origin}${WEB_PATHS.home}`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register('/sw.js');
+      await navigator.serviceWorker.ready;
+    });
+    // The page is controlled once the worker has claimed it.
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    const worker = page
+      .context()
+      .serviceWorkers()
+      .find((w) => w.url().endsWith('/sw.js'));
+    if (!worker) throw new Error('service worker not running');
+    await worker.evaluate(() => {
+      const scope = self as unknown as { __pending: Promise<unknown>[] };
+      scope.__pending = [];
+      ExtendableEvent.prototype.waitUntil = function waitUntil(promise: Promise<unknown>) {
+        scope.__pending.push(promise);
+      };
+    });
+    return worker;
+  }
+
+  it('a click on the notification takes the open window to the office page', async () => {
+    const watched = await openContext(browser);
+    await watched.context.grantPermissions(['notifications'], { origin: server.origin });
+    const page = await watched.context.newPage();
+    const worker = await workerWithNotification(page, server.origin);
+    const officeId = OFFICES.hidamari.id; // the test server has this office's page
+    await worker.evaluate(async (id) => {
+      const scope = self as unknown as ServiceWorkerGlobalScope & { __pending: Promise<unknown>[] };
+      await scope.registration.showNotification('期限アラート', {
+        tag: `kigen:${id}`,
+        data: { type: 'deadline_alert', office_id: id, url: `/offices/${encodeURIComponent(id)}` },
+      });
+      const [notification] = await scope.registration.getNotifications();
+      if (!notification) throw new Error('no notification');
+      scope.dispatchEvent(new NotificationEvent('notificationclick', { notification }));
+      await Promise.all(scope.__pending);
+    }, officeId);
+    await expect.poll(() => page.url()).toBe(`${server.origin}/offices/${officeId}`);
+    expect(await page.locator('h1').textContent()).toBe(`${OFFICES.hidamari.name}のアラート`);
+    expect(watched.problems()).toEqual([]);
+    await watched.context.close();
+  });
+
+  it('a renewed subscription is sent to the server with the CSRF token the page handed over, and the old one removed', async () => {
+    const watched = await openContext(browser);
+    const page = await watched.context.newPage();
+    const worker = await workerWithNotification(page, server.origin);
+    // push.js hands the token over on every signed-in page load; reload so it reaches the active worker.
+    await page.reload();
+    await expect
+      .poll(() =>
+        page.evaluate(async () =>
+          (await (await caches.open('kigen-sw-state')).match('/__kigen/csrf-token'))?.text(),
+        ),
+      )
+      .toBe(CSRF_TOKEN);
+    server.calls.length = 0;
+    const keys = testSubscriptionKeys();
+    await worker.evaluate(async (k) => {
+      const scope = self as unknown as ServiceWorkerGlobalScope & { __pending: Promise<unknown>[] };
+      const subscription = (endpoint: string) => ({
+        endpoint,
+        toJSON: () => ({ endpoint, expirationTime: null, keys: k }),
+      });
+      const event = new ExtendableEvent('pushsubscriptionchange');
+      Object.defineProperty(event, 'oldSubscription', { value: subscription('https://push.example/old') });
+      Object.defineProperty(event, 'newSubscription', { value: subscription('https://push.example/new') });
+      scope.dispatchEvent(event);
+      await Promise.all(scope.__pending);
+    }, keys);
+    expect(server.calls).toEqual([
+      {
+        method: 'POST',
+        path: API_PATHS.pushSubscriptions,
+        csrf: CSRF_TOKEN,
+        body: {
+          endpoint: 'https://push.example/new',
+          expirationTime: null,
+          keys,
+          userAgent: expect.stringMatching(/Chrome/),
+        },
+      },
+      {
+        method: 'DELETE',
+        path: API_PATHS.pushSubscriptions,
+        csrf: CSRF_TOKEN,
+        body: { endpoint: 'https://push.example/old' },
+      },
+    ]);
     expect(watched.problems()).toEqual([]);
     await watched.context.close();
   });

@@ -63,16 +63,29 @@ sw.addEventListener('push', (event) => {
   );
 });
 
-/** Focuses a window already on the page, else navigates one of ours, else opens a new one. @param {string} path */
+/**
+ * Focus is allowed only while the click is being handled; a refused focus must not turn a done
+ * navigation into a failure.
+ * @param {WindowClient} client
+ */
+function focusQuietly(client) {
+  return client.focus().catch(() => client);
+}
+
+/**
+ * Focuses a window of ours already on the page, else takes one of ours there, else opens a new one.
+ * @param {string} path
+ */
 async function openPage(path) {
   const url = new URL(path, sw.location.origin).href;
-  const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  // Only windows this worker controls can be navigated by it.
+  const windows = await sw.clients.matchAll({ type: 'window' });
   const same = windows.find((client) => client.url === url);
-  if (same) return same.focus();
-  const any = windows[0];
+  if (same) return focusQuietly(same);
+  const any = windows.find((client) => client.focused) ?? windows[0];
   if (any) {
-    const navigated = await any.navigate(url);
-    return (navigated ?? any).focus();
+    const navigated = await any.navigate(url).catch(() => null);
+    if (navigated) return focusQuietly(navigated);
   }
   return sw.clients.openWindow(url);
 }
