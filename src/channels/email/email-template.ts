@@ -89,25 +89,25 @@ export function formatJapaneseDate(date: string | null): string {
 }
 
 /** The state column of an overdue row: 0 days → 本日期限, N days late → N日経過. */
-function overdueLabel(alert: Alert): string {
+export function overdueLabel(alert: Alert): string {
   const late = alert.daysRemaining === null ? null : -alert.daysRemaining;
   if (late === null) return '期限切れ';
   if (late <= 0) return '期限切れ（本日期限）';
   return `期限切れ（${late}日経過）`;
 }
 
-function remainingLabel(alert: Alert): string {
+export function remainingLabel(alert: Alert): string {
   return alert.daysRemaining === null ? '—' : `残り ${alert.daysRemaining} 日`;
 }
 
-interface GroupedAlerts {
+export interface GroupedAlerts {
   overdue: Alert[];
   renewal: Alert[];
   assessment: Alert[];
 }
 
 /** Splits a section by alert type, keeping the domain's order inside each group. */
-function groupAlerts(section: OfficeSection): GroupedAlerts {
+export function groupAlerts(section: OfficeSection): GroupedAlerts {
   const groups: GroupedAlerts = { overdue: [], renewal: [], assessment: [] };
   for (const alert of section.alerts) {
     if (alert.type === 'renewal_overdue') groups.overdue.push(alert);
@@ -117,9 +117,9 @@ function groupAlerts(section: OfficeSection): GroupedAlerts {
   return groups;
 }
 
-const HEADING_OVERDUE = '【至急】更新期限を過ぎた利用者';
-const HEADING_RENEWAL = '更新期限が近い利用者';
-const HEADING_ASSESSMENT = 'アセスメントが完了していない利用者';
+export const HEADING_OVERDUE = '【至急】更新期限を過ぎた利用者';
+export const HEADING_RENEWAL = '更新期限が近い利用者';
+export const HEADING_ASSESSMENT = 'アセスメントが完了していない利用者';
 const INTRO =
   '個別支援計画の更新期限が近い、または期限を過ぎている利用者、アセスメントが完了していない利用者がいます。内容をご確認のうえ、対応をお願いいたします。';
 const FOOTER_AUTOMATIC =
