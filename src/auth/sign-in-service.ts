@@ -111,7 +111,9 @@ export function createSignInService(opts: SignInServiceOptions): SignInService {
           { retryAfterSeconds: wait },
         );
       }
-      const work = sendLink(address)
+      // Started after the answer is on its way, so the answer never waits for any of it.
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => sendLink(address))
         .catch((error: unknown) =>
           log.error(
             { err: { code: (error as { code?: string }).code, message: (error as Error).message } },

@@ -87,7 +87,9 @@ export function installAuthHooks(
     const body = request.body as Record<string, unknown> | undefined;
     const fromBody = body && typeof body === 'object' && !Array.isArray(body) ? body._csrf : undefined;
     if (body && typeof body === 'object' && !Array.isArray(body)) delete body._csrf;
-    if (request.principal?.via !== 'session' || !request.csrfToken) return;
+    // Public routes (sign-in, verify) act on nobody's authority, so a session cookie needs no token there.
+    const access: Access = request.routeOptions.config?.access ?? 'public';
+    if (access === 'public' || request.principal?.via !== 'session' || !request.csrfToken) return;
     const header = request.headers['x-csrf-token'];
     const token = typeof header === 'string' ? header : typeof fromBody === 'string' ? fromBody : '';
     if (!sameSecret(token, request.csrfToken)) {

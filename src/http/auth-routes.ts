@@ -85,7 +85,7 @@ export function authRoutes(opts: { signIn: SignInService; cookie: CookiePolicy; 
       },
     );
 
-    const signOutSchema = { tags: ['auth'], body: z.strictObject({}).optional() };
+    const signOutSchema = { tags: ['auth'] };
     r.post(
       '/auth/sign-out',
       { config: { access: 'staff' }, schema: { ...signOutSchema, summary: 'End this browser session' } },
