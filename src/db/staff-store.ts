@@ -42,6 +42,8 @@ export interface StaffStore {
     input: { endpoint: string; p256dh: string; auth: string; userAgent: string | null },
     cap: number,
   ): Promise<SavePushSubscriptionResult>;
+  /** The address of one live staff member with this role (the first by id), e.g. for the demo's hint. */
+  someEmailWithRole(role: StaffRole): Promise<string | null>;
   /** Deletes the staff member's own subscription by id or endpoint; true when one was deleted. */
   deletePushSubscription(staffId: string, by: { id: string } | { endpoint: string }): Promise<boolean>;
 }
@@ -201,6 +203,17 @@ export function createStaffStore(db: Db): StaffStore {
         });
         return { ok: true as const, subscription: toInfo(row), created: !existing };
       });
+    },
+    async someEmailWithRole(role) {
+      const row = await k
+        .selectFrom('staffs')
+        .select('email')
+        .where('role', '=', role)
+        .where('deleted_at', 'is', null)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.email ?? null;
     },
     async deletePushSubscription(staffId, by) {
       if ('id' in by && !UUID.test(by.id)) return false;

@@ -259,6 +259,8 @@ describe.each(testEngines())('API on %s', (engine) => {
             run_date: '2026-11-30',
             staff_id: s.id,
             channel: 'email',
+            device: '',
+            office_key: '',
             status: i === 1 ? 'failed' : 'sent',
             error_kind: i === 1 ? 'permanent' : null,
             payload: JSON.stringify({ channel: 'email', notice: { email: s.email } }),

@@ -4,9 +4,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/errors.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
-import { buildServer } from '../../http/server.ts';
 import { checkCron, startSchedule } from '../../run/scheduler.ts';
-import { createServeParts } from '../../serve-app.ts';
 import { ServiceError } from '../../services/service-errors.ts';
 import { addGlobalFlags, configFrom, withApp } from '../context.ts';
 import { executeRun, shutdownSignal } from './run-command.ts';
@@ -32,6 +30,9 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(`${name}: finishing requests and any run in flight, then exiting\n`),
     );
     try {
+      // Loaded here, not at import: every other command starts without Fastify and its plugins.
+      const { buildServer } = await import('../../http/server.ts');
+      const { createServeParts } = await import('../../serve-app.ts');
       await withApp(config, async (app) => {
         const parts = createServeParts(app, {
           runForDate: (runDate, { force }, signal) => executeRun(app, runDate, { force, json: true }, signal),
@@ -72,4 +73,12 @@ export function registerServeCommand(program: Command): void {
       shutdown.dispose();
     }
   });
+}
+
+/** How to start the server and sign in, for the end of `kigen demo`. */
+export function serveHint(dashboardUrl: string, email: string | null): string {
+  return (
+    `\nopen the server: npx kigen serve   (then ${new URL('auth/sign-in', dashboardUrl)})\n` +
+    `sign in${email ? ` as ${email} (an office owner)` : ' with a staff address'}: the sign-in link lands in the outbox as an .eml file\n`
+  );
 }
