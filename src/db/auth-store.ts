@@ -5,6 +5,7 @@ import type { StaffRole } from '../domain/types.ts';
 import { type AuditEntry, insertAudit } from './audit.ts';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
+import { staffWithOffices } from './staff-store.ts';
 
 /** Who is asking: a live staff member, their role and the live offices they belong to. */
 export interface PrincipalRecord {
@@ -57,28 +58,20 @@ async function principalWhere(
   now: Date | null,
 ): Promise<PrincipalRecord | null> {
   const expiry = now ? sql`AND x.expires_at > ${now}` : sql``;
-  const { rows } = await sql<{
-    id: string;
-    role: StaffRole;
-    email: string;
-    full_name: string;
-    office_ids: string[] | null;
-  }>`
-    SELECT s.id, s.role, s.email, s.full_name,
-           (SELECT array_agg(m.office_id::text ORDER BY m.office_id)
-              FROM office_staffs m JOIN offices o ON o.id = m.office_id
-             WHERE m.staff_id = s.id AND o.deleted_at IS NULL) AS office_ids
-      FROM ${sql.table(from)} x JOIN staffs s ON s.id = x.staff_id
-     WHERE x.${sql.ref(hashColumn)} = ${hash} AND s.deleted_at IS NULL ${expiry}`.execute(k);
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    staffId: row.id,
-    role: row.role,
-    email: row.email,
-    fullName: row.full_name,
-    officeIds: row.office_ids ?? [],
-  };
+  const staff = await staffWithOffices(
+    k,
+    sql`${sql.table(from)} x JOIN staffs s ON s.id = x.staff_id`,
+    sql`x.${sql.ref(hashColumn)} = ${hash} ${expiry}`,
+  );
+  return staff
+    ? {
+        staffId: staff.id,
+        role: staff.role,
+        email: staff.email,
+        fullName: staff.fullName,
+        officeIds: staff.officeIds,
+      }
+    : null;
 }
 
 export function createAuthStore(db: Db): AuthStore {

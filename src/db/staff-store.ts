@@ -1,9 +1,10 @@
 // A staff member's own settings through the API: preferences and push subscriptions.
 // Every change writes its audit row in the same transaction.
-import { sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Preferences, StaffRole, ThresholdDays } from '../domain/types.ts';
 import { insertAudit } from './audit.ts';
 import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 
 export interface StaffSummary {
   id: string;
@@ -75,27 +76,39 @@ function toInfo(r: {
   };
 }
 
+/**
+ * One statement: the live staff member that `from` (which names the staffs table `s`) and `where`
+ * select, with the ids of their live offices; null when there is none.
+ */
+export async function staffWithOffices(
+  k: Kysely<Database>,
+  from: RawBuilder<unknown>,
+  where: RawBuilder<unknown>,
+): Promise<StaffSummary | null> {
+  const { rows } = await sql<{
+    id: string;
+    role: StaffRole;
+    full_name: string;
+    email: string;
+    office_ids: string[] | null;
+  }>`
+    SELECT s.id, s.role, s.full_name, s.email,
+           (SELECT array_agg(m.office_id::text ORDER BY m.office_id)
+              FROM office_staffs m JOIN offices o ON o.id = m.office_id
+             WHERE m.staff_id = s.id AND o.deleted_at IS NULL) AS office_ids
+      FROM ${from} WHERE ${where} AND s.deleted_at IS NULL`.execute(k);
+  const r = rows[0];
+  return r
+    ? { id: r.id, role: r.role, fullName: r.full_name, email: r.email, officeIds: r.office_ids ?? [] }
+    : null;
+}
+
 export function createStaffStore(db: Db): StaffStore {
   const k = db.k;
   return {
     async staffById(staffId) {
       if (!UUID.test(staffId)) return null;
-      const { rows } = await sql<{
-        id: string;
-        role: StaffRole;
-        full_name: string;
-        email: string;
-        office_ids: string[] | null;
-      }>`
-        SELECT s.id, s.role, s.full_name, s.email,
-               (SELECT array_agg(m.office_id::text ORDER BY m.office_id)
-                  FROM office_staffs m JOIN offices o ON o.id = m.office_id
-                 WHERE m.staff_id = s.id AND o.deleted_at IS NULL) AS office_ids
-          FROM staffs s WHERE s.id = ${staffId} AND s.deleted_at IS NULL`.execute(k);
-      const r = rows[0];
-      return r
-        ? { id: r.id, role: r.role, fullName: r.full_name, email: r.email, officeIds: r.office_ids ?? [] }
-        : null;
+      return staffWithOffices(k, sql`staffs s`, sql`s.id = ${staffId}`);
     },
     async preferences(staffId) {
       if (!UUID.test(staffId)) return null;

@@ -69,7 +69,7 @@ describe('kigen serve (child process, embedded database)', () => {
       });
       let stderr = '';
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 200_000);
         child.stderr?.on('data', (s: string) => {
           stderr += s;
           const m = /listening on (http:\/\/\S+)/.exec(stderr);
@@ -97,5 +97,5 @@ describe('kigen serve (child process, embedded database)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });
