@@ -222,6 +222,7 @@ export function createStaffStore(db: Db): StaffStore {
         .selectFrom('staffs')
         .select('email')
         .where('role', '=', role)
+        .where('is_test_data', '=', false)
         .where('deleted_at', 'is', null)
         .orderBy('id')
         .limit(1)

@@ -17,7 +17,7 @@ describe.each(testEngines())('API on %s', (engine) => {
     employeeA = await h.signIn('employeeA');
     managerA = await h.signIn('managerA');
     admin = await h.signIn('admin');
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     const problems = logProblems(h.logLines, h.secrets);
     await h.close();

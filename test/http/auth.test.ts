@@ -8,7 +8,7 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(engine);
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     const problems = logProblems(h.logLines, h.secrets);
     await h.close();
@@ -301,7 +301,7 @@ describe('sign-in rate limits', () => {
     } finally {
       await h.close();
     }
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('session cookie over https', () => {
@@ -321,5 +321,5 @@ describe('session cookie over https', () => {
     } finally {
       await h.close();
     }
-  }, 60_000);
+  }, 240_000);
 });

@@ -142,7 +142,7 @@ describe.each(testEngines())('routes on %s', (engine) => {
   beforeAll(async () => {
     h = await startHarness(engine);
     for (const c of CALLERS) if (c !== 'anonymous') sessions.set(c, await h.signIn(c));
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     const problems = logProblems(h.logLines, h.secrets);
     await h.close();
@@ -184,7 +184,7 @@ describe.each(testEngines())('routes on %s', (engine) => {
       }
     }
     expect(wrong).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('never answers a generated body, query or id with a 500', async () => {
     const withInput = Object.entries(ROUTES).filter(([key]) => !key.startsWith('GET /healthz'));
@@ -237,7 +237,7 @@ describe.each(testEngines())('routes on %s', (engine) => {
       )
       .catch(() => {});
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('openapi.json in the repository is what the routes generate (UPDATE_OPENAPI=1 rewrites it)', async () => {
     const generated = `${JSON.stringify(h.app.swagger(), null, 2)}\n`;

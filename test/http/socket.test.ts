@@ -14,7 +14,7 @@ describe('the server on a socket', () => {
   beforeAll(async () => {
     h = await startHarness('pglite');
     base = await h.app.listen({ host: '127.0.0.1', port: 0 });
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     const problems = logProblems(h.logLines, h.secrets);
     await h.close();
