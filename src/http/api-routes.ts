@@ -3,10 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
 import { calendarDateIn, isCalendarDate } from '../domain/calendar-date.ts';
 import { CHANNELS, THRESHOLD_DAYS } from '../domain/types.ts';
 import { officeAlerts } from '../run/office-alerts.ts';
 import { notFound } from '../services/service-errors.ts';
+import { HttpError } from './errors.ts';
 import type { ServerDeps } from './types.ts';
 
 const uuid = z.uuid({ error: 'must be a UUID' });
@@ -44,8 +46,9 @@ const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'skipped'] as const;
 export function apiRoutes(deps: ServerDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const me = (request: { principal: { staffId: string } | null }) => {
-      if (!request.principal) throw notFound('staff member');
+    // The auth hooks guarantee a principal on 'staff' and 'app_admin' routes; this only narrows the type.
+    const me = (request: { principal: Principal | null }): Principal => {
+      if (!request.principal) throw new HttpError(401, 'SIGN_IN_REQUIRED', 'sign in first');
       return request.principal;
     };
 
@@ -56,7 +59,7 @@ export function apiRoutes(deps: ServerDeps) {
         schema: { tags: ['me'], summary: 'Who is signed in, and the CSRF token of the session' },
       },
       async (request) => {
-        const p = me(request) as NonNullable<typeof request.principal>;
+        const p = me(request);
         return {
           staffId: p.staffId,
           fullName: p.fullName,
@@ -75,7 +78,7 @@ export function apiRoutes(deps: ServerDeps) {
         config: { access: 'staff' },
         schema: { tags: ['preferences'], summary: 'My notification preferences' },
       },
-      async (request) => deps.preferences.get(request.principal as never, me(request).staffId),
+      async (request) => deps.preferences.get(me(request), me(request).staffId),
     );
     r.put(
       '/api/v1/me/preferences',
@@ -87,8 +90,7 @@ export function apiRoutes(deps: ServerDeps) {
           body: preferencesPatch,
         },
       },
-      async (request) =>
-        deps.preferences.update(request.principal as never, me(request).staffId, request.body),
+      async (request) => deps.preferences.update(me(request), me(request).staffId, request.body),
     );
     r.get(
       '/api/v1/staff/:staffId/preferences',
@@ -100,7 +102,7 @@ export function apiRoutes(deps: ServerDeps) {
           params: staffParams,
         },
       },
-      async (request) => deps.preferences.get(request.principal as never, request.params.staffId),
+      async (request) => deps.preferences.get(me(request), request.params.staffId),
     );
     r.put(
       '/api/v1/staff/:staffId/preferences',
@@ -113,8 +115,7 @@ export function apiRoutes(deps: ServerDeps) {
           body: preferencesPatch,
         },
       },
-      async (request) =>
-        deps.preferences.update(request.principal as never, request.params.staffId, request.body),
+      async (request) => deps.preferences.update(me(request), request.params.staffId, request.body),
     );
 
     r.get(
