@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db-commands.ts';
 import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
+import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
 import { exitCodeFor } from './context.ts';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerOpsCommands(program);
   registerSnapshotCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -111,6 +111,16 @@ const envSchema = z.object({
   KIGEN_PUSH_ALLOWED_ADDRESSES: z.string().default(''),
   /** `kigen run`: push the run's outcome to this Prometheus Pushgateway (job kigen_run). Default none */
   KIGEN_PUSHGATEWAY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Address `kigen serve` listens on. Default 127.0.0.1 */
+  KIGEN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port `kigen serve` listens on. Default 3000 */
+  KIGEN_HTTP_PORT: int(0, 65_535).default(3000),
+  /** How long a browser session lasts after sign-in, hours. Default 12 */
+  KIGEN_SESSION_HOURS: int(1, 24 * 30).default(12),
+  /** Whether `kigen serve` also runs the daily schedule (KIGEN_SCHEDULE_CRON). Default true */
+  KIGEN_SERVE_SCHEDULE: z.enum(['true', 'false']).default('true'),
+  /** Proxies whose X-Forwarded-For is trusted: false, true, or addresses/CIDRs (comma separated). Default false */
+  KIGEN_TRUST_PROXY: z.string().default('false'),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -165,6 +175,14 @@ export interface Config {
     textfile: string | null;
     /** Pushgateway `kigen run` pushes its outcome to; null: none. */
     pushgatewayUrl: string | null;
+  };
+  /** `kigen serve`: where it listens, sessions, and whether it runs the schedule itself. */
+  http: {
+    host: string;
+    port: number;
+    sessionHours: number;
+    schedule: boolean;
+    trustProxy: boolean | string;
   };
 }
 
@@ -295,6 +313,14 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
       token: e.KIGEN_METRICS_TOKEN ?? null,
       textfile: e.KIGEN_METRICS_TEXTFILE ? path.resolve(cwd, e.KIGEN_METRICS_TEXTFILE) : null,
       pushgatewayUrl: e.KIGEN_PUSHGATEWAY_URL ?? null,
+    },
+    http: {
+      host: e.KIGEN_HTTP_HOST,
+      port: e.KIGEN_HTTP_PORT,
+      sessionHours: e.KIGEN_SESSION_HOURS,
+      schedule: e.KIGEN_SERVE_SCHEDULE === 'true',
+      trustProxy:
+        e.KIGEN_TRUST_PROXY === 'true' ? true : e.KIGEN_TRUST_PROXY === 'false' ? false : e.KIGEN_TRUST_PROXY,
     },
   };
   return deepFreeze(config);

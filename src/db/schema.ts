@@ -117,6 +117,30 @@ export interface DeliveriesTable {
   updated_at: Generated<Date>;
 }
 
+export interface SignInTokensTable {
+  token_hash: string;
+  staff_id: string;
+  expires_at: Timestamp;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  staff_id: string;
+  expires_at: Timestamp;
+  user_agent: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  staff_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   offices: OfficesTable;
   staffs: StaffsTable;
@@ -128,4 +152,7 @@ export interface Database {
   audit_logs: AuditLogsTable;
   runs: RunsTable;
   deliveries: DeliveriesTable;
+  sign_in_tokens: SignInTokensTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
 }

@@ -7,6 +7,7 @@ import { ConfigError, KigenError } from '../../config/errors.ts';
 import { createPlanReader } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
+import { createStaffStore } from '../../db/staff-store.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
 import { createLogger } from '../../logger.ts';
 import { deliveryKey } from '../../run/deliver.ts';
@@ -16,6 +17,7 @@ import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts'
 import { positiveInt } from '../parse.ts';
 import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
 import { startScheduleMetrics } from './schedule-metrics.ts';
+import { serveHint } from './serve-command.ts';
 
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
@@ -32,6 +34,7 @@ export function registerOpsCommands(program: Command): void {
   ).action(async (opts) => {
     const config = configFrom(opts);
     const shutdown = shutdownSignal(() => process.stderr.write('\nstopping after the messages in flight…\n'));
+    let signInAs: string | null = null;
     try {
       const summary = await withApp(config, async (app) => {
         const offices = await app.db.k
@@ -47,7 +50,9 @@ export function registerOpsCommands(program: Command): void {
             reset: Boolean(opts.reset),
           });
         }
-        return executeRun(app, DEMO_DATE, {}, shutdown.signal);
+        const result = await executeRun(app, DEMO_DATE, {}, shutdown.signal);
+        signInAs = await createStaffStore(app.db).someEmailWithRole('owner');
+        return result;
       });
       printSummary(summary, false);
       const t = config.mail.transport;
@@ -57,6 +62,7 @@ export function registerOpsCommands(program: Command): void {
               `run it again: nothing is sent twice. Start afresh with: npm run demo -- --reset\n`
           : `\nemails went to ${t.url.replace(/\/\/[^@]*@/, '//')}\n`,
       );
+      process.stdout.write(serveHint(config.mail.dashboardUrl, signInAs));
     } finally {
       shutdown.dispose();
     }

@@ -18,6 +18,9 @@ export const SNAPSHOT_TABLES = [
   'audit_logs',
   'runs',
   'deliveries',
+  'sign_in_tokens',
+  'sessions',
+  'api_tokens',
 ] as const;
 
 const NOT_DATA = /^kysely_migration/;

@@ -1,0 +1,38 @@
+// The few HTML pages of sign-in (the web pages proper come later, as another plugin). No inline
+// script or style: they render under the strict CSP.
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`;
+}
+
+export function signInPage(): string {
+  return page(
+    'ログイン',
+    '<h1>ログイン</h1><form method="post" action="/auth/sign-in"><label>メールアドレス <input type="email" name="email" required autocomplete="email"></label> <button type="submit">ログイン用リンクを送る</button></form>',
+  );
+}
+
+export function linkSentPage(): string {
+  return page(
+    'メールを確認してください',
+    '<h1>メールを確認してください</h1><p>登録されているアドレスであれば、ログイン用のリンクを送りました（15分間有効）。</p>',
+  );
+}
+
+export function verifyPage(token: string): string {
+  return page(
+    'ログイン',
+    `<h1>ログイン</h1><form method="post" action="/auth/verify"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">ログインする</button></form>`,
+  );
+}

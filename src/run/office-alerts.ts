@@ -1,0 +1,18 @@
+// One office's alerts for a date, computed exactly as the daily run computes them (the same reads
+// and the same domain rules), at the cost of that office only: two statements.
+import { alertsForCycles, groupAlertsByOffice, RENEWAL_WINDOW_DAYS } from '../domain/alerts.ts';
+import type { Alert, CalendarDate, Office } from '../domain/types.ts';
+import type { PlanReader } from './ports.ts';
+
+/** The office (live, in the reader's data scope) and its alerts in display order; null when there is no such office. */
+export async function officeAlerts(
+  reader: PlanReader,
+  officeId: string,
+  runDate: CalendarDate,
+): Promise<{ office: Office; alerts: Alert[] } | null> {
+  const [office] = await reader.officeChunk(null, 1, officeId);
+  if (!office) return null;
+  const cycles = await reader.latestCycles([office.id], runDate, RENEWAL_WINDOW_DAYS);
+  const alerts = groupAlertsByOffice(alertsForCycles(cycles, runDate)).get(office.id) ?? [];
+  return { office, alerts };
+}
