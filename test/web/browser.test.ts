@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildPushPayload } from '../../src/channels/push/push-payload.ts';
 import { API_PATHS, WEB_PATHS } from '../../src/web/paths.ts';
 import { describeWithChromium, launchChromium, openContext } from '../helpers/browser.ts';
-import { CSRF_TOKEN, devicesView, homeView, OFFICES, samplePages } from './sample-views.ts';
+import { CSRF_TOKEN, devicesView, HOSTILE_NAME, homeView, OFFICES, samplePages } from './sample-views.ts';
 import { startWebTestServer, type WebTestServer } from './web-test-server.ts';
 
 /** Chromium is slow on a shared 2-core machine: wait up to 20 s for what the page does in the background. */
@@ -125,6 +125,24 @@ describeWithChromium('web pages in Chromium', () => {
     const kinds = watched.problems().map((p) => p.kind);
     expect(kinds).toEqual(['csp-violation', 'csp-violation']);
     expect(await page.evaluate(() => (window as unknown as { __inline?: number }).__inline)).toBeUndefined();
+    await watched.context.close();
+  });
+
+  it('shows hostile names as text: no markup, no script, no handler runs', async () => {
+    const watched = await openContext(browser);
+    const page = await watched.context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${server.origin}/hostile`);
+    expect(await page.locator('main h2').first().textContent()).toBe(`至急 ${HOSTILE_NAME}`);
+    expect(await page.locator('.who').textContent()).toBe(`${HOSTILE_NAME} さん`);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    expect(watched.problems()).toEqual([]);
     await watched.context.close();
   });
 

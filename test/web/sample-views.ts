@@ -359,3 +359,29 @@ export function samplePages(): SamplePage[] {
     ),
   ];
 }
+
+/** Names as hostile free text (product.md: treat as hostile input): markup, quotes, an event handler. */
+export const HOSTILE_NAME = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>"'&`;
+
+/** The home page with hostile office, recipient and staff names; served at /hostile by the test server. */
+export function hostilePage(): SamplePage {
+  const office: Office = { id: 'hostile-office', name: HOSTILE_NAME };
+  const alerts = alertsForCycles(
+    [
+      cycle(office, 1, HOSTILE_NAME, HOSTILE_NAME, '2026-11-20', false),
+      cycle(office, 2, '安全', '名前', '2026-12-10'),
+    ],
+    DATE,
+  );
+  return {
+    name: 'hostile',
+    path: '/hostile',
+    render: () =>
+      toHtmlString(
+        staffHomePage(context('/', { staffId: 'x', fullName: HOSTILE_NAME, role: 'manager' }), {
+          ...homeView(),
+          offices: [{ office, alerts }],
+        }),
+      ),
+  };
+}

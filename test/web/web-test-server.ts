@@ -7,7 +7,7 @@ import { webAssets } from '../../src/web/assets.ts';
 import { pageCspHeader } from '../../src/web/csp.ts';
 import { PREVIEW_FRAME_CSP } from '../../src/web/pages/admin-status.ts';
 import { API_PATHS } from '../../src/web/paths.ts';
-import { CSRF_TOKEN, previewEmailHtml, samplePages } from './sample-views.ts';
+import { CSRF_TOKEN, hostilePage, previewEmailHtml, samplePages } from './sample-views.ts';
 
 export interface ApiCall {
   method: string;
@@ -35,7 +35,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 export async function startWebTestServer(vapidPublicKey: string | null): Promise<WebTestServer> {
   let publicKey = vapidPublicKey;
   const calls: ApiCall[] = [];
-  const pages = new Map(samplePages().map((p) => [p.path, p]));
+  const pages = new Map([...samplePages(), hostilePage()].map((p) => [p.path, p]));
   const assets = new Map(webAssets().map((a) => [a.path, a]));
   const csp = pageCspHeader();
 
