@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import webpush from 'web-push';
-import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import {
   type ChildResult,
   describeFailure,
@@ -206,7 +205,6 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
         if (who === 'kigen') {
           const r = await runNode(
             [
-              ...KIGEN_NODE_FLAGS,
               KIGEN_CLI,
               'run',
               '--date',

@@ -8,7 +8,6 @@ import { runDaily } from '../../run/daily-run.ts';
 import type { NoticeListing, RunSummary } from '../../run/summary.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatSummary } from '../format.ts';
-import { favourSpeedOverMemory } from '../node-flags.ts';
 import { positiveInt } from '../parse.ts';
 
 export interface RunFlags {
@@ -158,7 +157,6 @@ export function registerRunCommand(program: Command): void {
   ).action(async (opts) => {
     const config = configFrom(opts, { chunkSize: 'KIGEN_CHUNK_SIZE', concurrency: 'KIGEN_SEND_CONCURRENCY' });
     const runDate = runDateFrom(opts.date, config);
-    if (opts.dryRun) favourSpeedOverMemory();
     const shutdown = shutdownSignal((name) =>
       process.stderr.write(
         `\n${name}: finishing messages in flight, then stopping (again to exit at once)\n`,
