@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import webpush from 'web-push';
+import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import {
   type ChildResult,
   describeFailure,
@@ -257,11 +258,14 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
         await push?.reset();
         if (who === 'kigen' && s.command === 'alerts') {
           // P11: a short command from start to exit; it prints alerts, not a run summary.
-          const r = await runNode([...EXIT_STATS_ARGS, KIGEN_CLI, 'alerts', '--date', s.date], {
-            cwd: ROOT,
-            env: kigenEnv,
-            timeoutMs: limits.kigen,
-          });
+          const r = await runNode(
+            [...KIGEN_NODE_FLAGS, ...EXIT_STATS_ARGS, KIGEN_CLI, 'alerts', '--date', s.date],
+            {
+              cwd: ROOT,
+              env: kigenEnv,
+              timeoutMs: limits.kigen,
+            },
+          );
           if (r.timedOut || r.code !== 0) throw new Error(describeFailure('kigen alerts', r));
           kigen = { ...(await childFigures(r)), summary: emptySummary() };
           log(
@@ -270,6 +274,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
         } else if (who === 'kigen') {
           const r = await runNode(
             [
+              ...KIGEN_NODE_FLAGS,
               ...EXIT_STATS_ARGS,
               KIGEN_CLI,
               'run',
