@@ -1,14 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=256
 // Launcher for `npx kigen …` and for a production install (`npm ci --omit=dev`). The CLI is
 // TypeScript run by Node's type stripping (Node 22.18 and later; kigen is tested on 24). kigen
 // ships Node 24 as its dependency `node`: when the Node reading this file cannot strip types (a
 // system Node 20, say), the CLI runs as a child of that Node 24 instead. Keep this file plain
-// JavaScript that old Nodes can parse: it is the only file they read.
+// JavaScript that old Nodes can parse: it is the only file they read. The shebang's heap limits
+// (src/cli/node-flags.ts says why) are passed to that Node 24 as well.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The shebang's flags (test/cli/node-flags.test.ts keeps them equal to src/cli/node-flags.ts). */
+const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
 
 if (process.features.typescript) {
   await import('../src/cli/main.ts');
@@ -38,7 +42,7 @@ function runWithPinnedNode() {
   const node = pinnedNode();
   if (!node) unsupported(' and the Node.js 24 kigen installs (npm package "node") is missing: run npm ci');
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const child = spawn(node, [...process.execArgv, main, ...process.argv.slice(2)], {
+  const child = spawn(node, [...HEAP_FLAGS, ...process.execArgv, main, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   child.once('error', (error) => unsupported(` and ${node} did not start (${error.code ?? error.message})`));
