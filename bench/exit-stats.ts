@@ -1,6 +1,6 @@
 // Loaded into a child of the harness (`node --import ./bench/exit-stats.ts …`): when the process
 // exits it writes its CPU time (user and system, all threads) and its peak RSS as the kernel counted
-// them (getrusage) to $TMPDIR/kigen-exit-stats-<pid>.json, for P11 (start-up memory) and P12 (CPU
+// them (getrusage; pages given back with madvise escape that count, so the harness's sampling stays) to $TMPDIR/kigen-exit-stats-<pid>.json, for P11 (start-up memory) and P12 (CPU
 // per email). Nothing is sampled while the child runs, so it costs the child nothing measurable.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

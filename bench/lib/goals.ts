@@ -253,13 +253,17 @@ export function evaluate(id: GoalId, s: Scenario, md: Medians, runs: readonly Ru
       if (k.maxRssBytes === undefined || k.processWallMs === undefined) {
         return out('peak RSS (bench/exit-stats.ts) or wall time missing', null, {});
       }
+      // getrusage's peak misses memory given back with madvise (WASM and V8 pages): PGlite's start-up
+      // was sampled at 683 MB while ru_maxrss said 395 MB. The higher of the two is the peak.
+      const peak = Math.max(k.maxRssBytes, k.sampledPeakRssBytes ?? 0);
       return out(
-        `peak RSS ${(k.maxRssBytes / MB).toFixed(0)} MB, wall ${sec(k.processWallMs)} (${s.offices} offices, ${s.db})`,
-        k.maxRssBytes <= 300 * MB && k.processWallMs <= 2000,
+        `peak RSS ${(peak / MB).toFixed(0)} MB, wall ${sec(k.processWallMs)} (${s.offices} offices, ${s.db})`,
+        peak <= 300 * MB && k.processWallMs <= 2000,
         {
+          peakRssBytes: peak,
           maxRssBytes: k.maxRssBytes,
-          processWallMs: k.processWallMs,
           sampledPeakRssBytes: k.sampledPeakRssBytes,
+          processWallMs: k.processWallMs,
         },
       );
     }
