@@ -28,7 +28,7 @@ function kigen(args: string[]) {
     cwd: app,
     env,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 240_000,
   });
 }
 
@@ -71,7 +71,7 @@ describe(`a production install started with ${node}`, () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(true);
-  });
+  }, 300_000);
 
   it.runIf(node === SYSTEM_NODE)('says in one line which Node it needs when Node 24 is missing', () => {
     const pinned = path.join(app, 'node_modules', 'node');
