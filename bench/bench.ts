@@ -269,7 +269,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
           if (r.timedOut || r.code !== 0) throw new Error(describeFailure('kigen alerts', r));
           kigen = { ...(await childFigures(r)), summary: emptySummary() };
           log(
-            `${name} run ${i + 1}/${s.runs}: kigen alerts ${secs(r.wallMs)}, peak RSS ${((r.exitStats?.maxRssBytes ?? 0) / 2 ** 20).toFixed(0)} MB`,
+            `${name} run ${i + 1}/${s.runs}: kigen alerts ${secs(r.wallMs)}, peak RSS ${(Math.max(r.exitStats?.maxRssBytes ?? 0, r.sampledPeakRssBytes) / 2 ** 20).toFixed(0)} MB`,
           );
         } else if (who === 'kigen') {
           const r = await runNode(
