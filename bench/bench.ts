@@ -14,6 +14,7 @@ import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import {
   type ChildResult,
   describeFailure,
+  EXIT_STATS_ARGS,
   killAllChildren,
   runNode,
   type SinkHandle,
@@ -28,6 +29,7 @@ import {
   psql,
 } from './lib/dataset.ts';
 import {
+  type BareRun,
   type BaselineRun,
   evaluate,
   type GoalResult,
@@ -55,6 +57,7 @@ import type { SmtpSinkStats } from './sinks/smtp-sink.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BASELINE = 'bench/baselines/seed-design.ts';
+const BARE_POOL = 'bench/baselines/bare-pool.ts';
 const MAIL_FROM = 'kigen bench <kigen@example.jp>';
 const tempDirs = new Set<string>();
 
@@ -89,10 +92,59 @@ function timeouts(s: Scenario, override: number | undefined) {
   };
 }
 
+/** A summary with no figures, for a command that prints none (P11's `kigen alerts`). */
+function emptySummary(): KigenRun['summary'] {
+  return {
+    deliveries: { email: {}, push: {} },
+    statements: {},
+    phases: {},
+    memory: {},
+    throughput: {},
+    raw: {},
+  };
+}
+
+/** P12: the bare nodemailer pool sends as many messages as kigen did, of kigen's average size, to the same sink. */
+async function runBarePool(
+  kigen: KigenRun,
+  smtpUrl: string,
+  s: Scenario,
+  timeoutMs: number,
+): Promise<BareRun | undefined> {
+  const count = kigen.summary.deliveries.email.sent ?? kigen.smtp?.messages;
+  if (!count) return undefined;
+  const bytes = kigen.smtp?.messages ? Math.round(kigen.smtp.bytes / kigen.smtp.messages) : 24_000;
+  const r = await runNode(
+    [
+      ...EXIT_STATS_ARGS,
+      BARE_POOL,
+      '--smtp-url',
+      smtpUrl,
+      '--count',
+      String(count),
+      '--pool',
+      String(s.pool),
+      '--bytes',
+      String(bytes),
+    ],
+    { cwd: ROOT, env: cleanEnv({}), timeoutMs },
+  );
+  if (r.timedOut || r.code !== 0) throw new Error(describeFailure('bare nodemailer pool', r));
+  const out = JSON.parse(r.stdout) as { wallMs: number; emails: number; bytes: number };
+  return {
+    exitCode: r.code,
+    processWallMs: Math.round(r.wallMs),
+    exitStats: r.exitStats,
+    emails: out.emails,
+    bytes: out.bytes,
+    wallMs: out.wallMs,
+  };
+}
+
 async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioResult> {
   const name = s.goals.length > 0 ? s.goals.join('+') : 'custom';
   log(
-    `${name}: ${s.offices} offices on ${s.db}, ${s.dryRun ? 'dry-run' : `SMTP latency ${s.smtpLatencyMs} ms, concurrency ${s.concurrency}, pool ${s.pool}${s.push ? `, push (latency ${s.pushLatencyMs} ms)` : ''}`}${s.baseline ? ', with the seed-design baseline' : ''}, ${s.runs} run(s)`,
+    `${name}: ${s.offices} offices on ${s.db}, ${s.command === 'alerts' ? 'kigen alerts' : s.dryRun ? 'dry-run' : `SMTP latency ${s.smtpLatencyMs} ms, concurrency ${s.concurrency}, pool ${s.pool}${s.push ? `, push (latency ${s.pushLatencyMs} ms)` : ''}`}${s.baseline ? ', with the seed-design baseline' : ''}, ${s.runs} run(s)`,
   );
   const limits = timeouts(s, opts.timeoutMs);
   const warnings: string[] = [];
@@ -102,7 +154,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
   let push: SinkHandle<PushSinkStats> | undefined;
   let dataset: Dataset | undefined;
   try {
-    if (!s.dryRun) {
+    if (s.command === 'run' && !s.dryRun) {
       smtp = await startSink<SmtpSinkStats>(
         'bench/sinks/smtp-sink.ts',
         [
@@ -188,6 +240,7 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
       exitCode: r.code,
       processWallMs: Math.round(r.wallMs),
       sampledPeakRssBytes: r.sampledPeakRssBytes,
+      exitStats: r.exitStats,
       smtp: await smtp?.stats(),
       push: await push?.stats(),
     });
@@ -205,10 +258,26 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
         await dataset.reset({ pushSent: s.push });
         await smtp?.reset();
         await push?.reset();
-        if (who === 'kigen') {
+        if (who === 'kigen' && s.command === 'alerts') {
+          // P11: a short command from start to exit; it prints alerts, not a run summary.
+          const r = await runNode(
+            [...KIGEN_NODE_FLAGS, ...EXIT_STATS_ARGS, KIGEN_CLI, 'alerts', '--date', s.date],
+            {
+              cwd: ROOT,
+              env: kigenEnv,
+              timeoutMs: limits.kigen,
+            },
+          );
+          if (r.timedOut || r.code !== 0) throw new Error(describeFailure('kigen alerts', r));
+          kigen = { ...(await childFigures(r)), summary: emptySummary() };
+          log(
+            `${name} run ${i + 1}/${s.runs}: kigen alerts ${secs(r.wallMs)}, peak RSS ${(Math.max(r.exitStats?.maxRssBytes ?? 0, r.sampledPeakRssBytes) / 2 ** 20).toFixed(0)} MB`,
+          );
+        } else if (who === 'kigen') {
           const r = await runNode(
             [
               ...KIGEN_NODE_FLAGS,
+              ...EXIT_STATS_ARGS,
               KIGEN_CLI,
               'run',
               '--date',
@@ -262,7 +331,15 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
         }
       }
       if (!kigen) throw new Error('kigen did not run');
-      runs.push({ index: i + 1, kigen, baseline });
+      const bare =
+        s.goals.includes('P12') && smtpUrl ? await runBarePool(kigen, smtpUrl, s, limits.kigen) : undefined;
+      if (bare) {
+        log(
+          `${name} run ${i + 1}/${s.runs}: bare nodemailer pool ${secs(bare.wallMs)}, ${bare.emails} emails`,
+        );
+        await smtp?.reset();
+      }
+      runs.push({ index: i + 1, kigen, baseline, bare });
     }
     const md = medians(runs);
     const goals = s.goals.map((id) => evaluate(id, s, md, runs));

@@ -2,6 +2,8 @@
 // is killed (TERM, then KILL) when it passes it; the harness kills what is still running on exit.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type SinkReady, type SinkReply, STATS_PREFIX } from '../sinks/sink-process.ts';
 
 const live = new Set<ChildProcess>();
@@ -23,6 +25,30 @@ export interface ChildResult {
   timedOut: boolean;
   /** Highest VmRSS of the child seen by sampling /proc (Linux; 0 elsewhere), bytes. */
   sampledPeakRssBytes: number;
+  /** What bench/exit-stats.ts wrote at the child's exit, when the child was started with it. */
+  exitStats: ExitStats | undefined;
+}
+
+/** CPU time and peak RSS of a child, as its own getrusage saw them at exit (bench/exit-stats.ts). */
+export interface ExitStats {
+  userMs: number;
+  systemMs: number;
+  maxRssBytes: number;
+}
+
+/** Node arguments that make a child write its ExitStats (put them before the script). */
+export const EXIT_STATS_ARGS = ['--import', './bench/exit-stats.ts'] as const;
+
+function takeExitStats(pid: number | undefined): ExitStats | undefined {
+  if (pid === undefined) return undefined;
+  const file = path.join(os.tmpdir(), `kigen-exit-stats-${pid}.json`);
+  try {
+    const stats = JSON.parse(fs.readFileSync(file, 'utf8')) as ExitStats;
+    fs.rmSync(file, { force: true });
+    return stats;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RunChildOptions {
@@ -90,6 +116,7 @@ export function runCommand(command: string, args: string[], opts: RunChildOption
         wallMs: performance.now() - started,
         timedOut,
         sampledPeakRssBytes: peak,
+        exitStats: takeExitStats(child.pid),
       });
     });
   });

@@ -1,6 +1,7 @@
 // The goals of bench.md, the medians a scenario's runs give, and each goal's verdict.
 import type { PushSinkStats } from '../sinks/push-sink.ts';
 import type { SmtpSinkStats } from '../sinks/smtp-sink.ts';
+import type { ExitStats } from './child.ts';
 import type { GoalId, Scenario } from './options.ts';
 import { type BaselineSummary, type KigenSummary, median, plannedDeliveries } from './summary.ts';
 
@@ -24,6 +25,14 @@ export const GOALS: Record<GoalId, { what: string; target: string }> = {
     target: '≥ 1,000 emails/s',
   },
   P7: { what: 'dry-run plan, 50,000 offices / 500,000 staff, Postgres', target: '≤ 60 s' },
+  P11: {
+    what: 'embedded start-up: `kigen alerts` on the 50-office demo data, PGlite',
+    target: 'peak RSS ≤ 300 MB; wall ≤ 2 s',
+  },
+  P12: {
+    what: 'CPU per email: kigen (user + sys) in P2 vs a bare nodemailer pool sending one pre-composed message as often to the same sink, same run',
+    target: '≤ 1.5× the bare pool',
+  },
 };
 
 interface ChildFigures {
@@ -32,6 +41,8 @@ interface ChildFigures {
   processWallMs: number;
   /** Highest VmRSS the harness saw while sampling the child. */
   sampledPeakRssBytes: number;
+  /** CPU time and peak RSS from the child's own getrusage at exit (bench/exit-stats.ts). */
+  exitStats?: ExitStats | undefined;
   smtp?: SmtpSinkStats | undefined;
   push?: PushSinkStats | undefined;
 }
@@ -42,10 +53,30 @@ export interface KigenRun extends ChildFigures {
 export interface BaselineRun extends ChildFigures {
   summary: BaselineSummary;
 }
+/** P12's reference run: bench/baselines/bare-pool.ts, right after kigen, same sink. */
+export interface BareRun {
+  exitCode: number | null;
+  processWallMs: number;
+  exitStats?: ExitStats | undefined;
+  emails: number;
+  bytes: number;
+  wallMs: number;
+}
 export interface RunRecord {
   index: number;
   kigen: KigenRun;
   baseline?: BaselineRun | undefined;
+  bare?: BareRun | undefined;
+}
+
+const cpuMs = (s: ExitStats | undefined) => (s ? s.userMs + s.systemMs : undefined);
+/** CPU ms per email sent, for kigen and the bare pool of one run. */
+function cpuPerEmail(r: RunRecord): { kigen: number; bare: number } | undefined {
+  const kigenCpu = cpuMs(r.kigen.exitStats);
+  const sent = r.kigen.summary.deliveries.email.sent;
+  const bareCpu = cpuMs(r.bare?.exitStats);
+  if (kigenCpu === undefined || !sent || bareCpu === undefined || !r.bare?.emails) return undefined;
+  return { kigen: kigenCpu / sent, bare: bareCpu / r.bare.emails };
 }
 
 /** kigen's own run time: phases.totalMs, or the process's wall time when it did not report one. */
@@ -70,6 +101,8 @@ export function medians(runs: readonly RunRecord[]) {
       rssGrowthBytes: m((r) => r.kigen.summary.memory.rssGrowthBytes),
       rssPeakBytes: m((r) => r.kigen.summary.memory.rssPeakBytes),
       sampledPeakRssBytes: m((r) => r.kigen.sampledPeakRssBytes),
+      maxRssBytes: m((r) => r.kigen.exitStats?.maxRssBytes),
+      cpuMs: m((r) => cpuMs(r.kigen.exitStats)),
       messagesPerSecond: m((r) => r.kigen.summary.throughput.messagesPerSecond),
       sinkMessages: m((r) => r.kigen.smtp?.messages),
       sinkConnections: m((r) => r.kigen.smtp?.connections),
@@ -87,6 +120,20 @@ export function medians(runs: readonly RunRecord[]) {
           rssGrowthBytes: m((r) => r.baseline?.summary.rssGrowthBytes),
           sinkMessages: m((r) => r.baseline?.smtp?.messages),
           sinkConnections: m((r) => r.baseline?.smtp?.connections),
+        }
+      : undefined,
+    bare: runs.some((r) => r.bare)
+      ? {
+          cpuMs: m((r) => cpuMs(r.bare?.exitStats)),
+          emails: m((r) => r.bare?.emails),
+          wallMs: m((r) => r.bare?.wallMs),
+          kigenCpuMsPerEmail: m((r) => cpuPerEmail(r)?.kigen),
+          bareCpuMsPerEmail: m((r) => cpuPerEmail(r)?.bare),
+          /** Median of the per-run ratios kigen CPU per email ÷ bare pool CPU per email. */
+          cpuRatio: m((r) => {
+            const c = cpuPerEmail(r);
+            return c ? c.kigen / c.bare : undefined;
+          }),
         }
       : undefined,
     /** Median of the per-run ratios baseline wall ÷ kigen run time (both after the database is open). */
@@ -200,6 +247,33 @@ export function evaluate(id: GoalId, s: Scenario, md: Medians, runs: readonly Ru
         `${Math.round(perSecond)} emails/s (${messages} in ${sec(k.deliverMs)}, ${s.pool} connections)`,
         perSecond >= 1000,
         { emailsPerSecond: perSecond, messages, deliverMs: k.deliverMs, reported: k.messagesPerSecond },
+      );
+    }
+    case 'P11': {
+      if (k.maxRssBytes === undefined || k.processWallMs === undefined) {
+        return out('peak RSS (bench/exit-stats.ts) or wall time missing', null, {});
+      }
+      // getrusage's peak misses memory given back with madvise (WASM and V8 pages): PGlite's start-up
+      // was sampled at 683 MB while ru_maxrss said 395 MB. The higher of the two is the peak.
+      const peak = Math.max(k.maxRssBytes, k.sampledPeakRssBytes ?? 0);
+      return out(
+        `peak RSS ${(peak / MB).toFixed(0)} MB, wall ${sec(k.processWallMs)} (${s.offices} offices, ${s.db})`,
+        peak <= 300 * MB && k.processWallMs <= 2000,
+        {
+          peakRssBytes: peak,
+          maxRssBytes: k.maxRssBytes,
+          sampledPeakRssBytes: k.sampledPeakRssBytes,
+          processWallMs: k.processWallMs,
+        },
+      );
+    }
+    case 'P12': {
+      const b = md.bare;
+      if (!b || b.cpuRatio === undefined) return out('no bare-pool run or CPU figures in this run', null, {});
+      return out(
+        `${b.cpuRatio.toFixed(2)}× (kigen ${b.kigenCpuMsPerEmail?.toFixed(3)} ms CPU per email, bare pool ${b.bareCpuMsPerEmail?.toFixed(3)} ms; ${k.emailsSent ?? '?'} emails)`,
+        b.cpuRatio <= 1.5,
+        { ...b, kigenCpuMs: k.cpuMs },
       );
     }
   }

@@ -2,12 +2,14 @@
 // goal measures; any flag given on the command line wins over the preset.
 import { parseArgs } from 'node:util';
 
-export const GOAL_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7'] as const;
+export const GOAL_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P11', 'P12'] as const;
 export type GoalId = (typeof GOAL_IDS)[number];
 
 /** One data set, one configuration, K runs; the goals it is evaluated against. */
 export interface Scenario {
   goals: GoalId[];
+  /** What each run starts: `kigen run` (default), or `kigen alerts` (P11: start-up of a short command). */
+  command: 'run' | 'alerts';
   offices: number;
   db: 'pglite' | 'postgres';
   dryRun: boolean;
@@ -69,9 +71,13 @@ const PRESETS: Record<GoalId, Partial<Scenario>> = {
   P5: { offices: 500, smtpLatencyMs: 100, rate: 0, dryRun: false },
   P6: { offices: 1000, smtpLatencyMs: 0, db: 'postgres', rate: 0, dryRun: false },
   P7: { offices: 50_000, db: 'postgres', dryRun: true, runs: 1 },
+  // The demo's data set (`kigen demo`: 50 offices) on the embedded database.
+  P11: { offices: 50, db: 'pglite', command: 'alerts', dryRun: false },
+  // P2's runs, each followed by the bare nodemailer pool (bench/baselines/bare-pool.ts).
+  P12: { offices: 500, smtpLatencyMs: 100, rate: 0, dryRun: false },
 };
 
-export const USAGE = `usage: npm run bench -- [--goal P1..P7|all] [--offices N] [--smtp-latency-ms L]
+export const USAGE = `usage: npm run bench -- [--goal P1..P7,P11,P12|all] [--offices N] [--smtp-latency-ms L]
          [--db pglite|postgres] [--baseline] [--runs K] [--seed S] [--concurrency C] [--pool P]
          [--rate R] [--chunk-size N] [--dry-run] [--push] [--push-latency-ms L]
          [--transient-share X] [--fail-addresses a@x,b@y] [--push-gone-share X]
@@ -180,6 +186,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     const c = merged.concurrency ?? DEFAULTS.concurrency;
     return {
       goals: goal ? [goal] : [],
+      command: merged.command ?? 'run',
       offices: merged.offices ?? 100,
       db: merged.db ?? DEFAULTS.db,
       dryRun: merged.dryRun ?? false,

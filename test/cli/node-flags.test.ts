@@ -1,16 +1,26 @@
-// The V8 flags kigen runs with are written in three places that Node reads before any of our code:
-// bin/kigen.js's shebang and the npm scripts that start kigen. They must say what node-flags.ts says.
+// The V8 flags kigen runs with are written in the places that Node reads before any of our code:
+// bin/kigen.js's shebang, the flags its launcher gives the bundled Node 24, and the npm scripts that
+// start kigen. They must say what node-flags.ts says.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KIGEN_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 
 const root = new URL('../../', import.meta.url);
 const flags = KIGEN_NODE_FLAGS.join(' ');
+const bin = readFileSync(new URL('bin/kigen.js', root), 'utf8');
 
 describe('kigen node flags', () => {
+  it('are only heap limits: no single V8 helper thread, no --optimize-for-size (issue 11)', () => {
+    for (const flag of KIGEN_NODE_FLAGS) expect(flag).toMatch(/^--max-(semi|old)-space-size=\d+$/);
+  });
+
   it('bin/kigen.js starts node with them', () => {
-    const shebang = readFileSync(new URL('bin/kigen.js', root), 'utf8').split('\n')[0];
-    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags}`);
+    expect(bin.split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
+  });
+
+  it("bin/kigen.js's launcher gives them to the bundled Node 24", () => {
+    const launcher = /const HEAP_FLAGS = (\[[^\]]*\]);/.exec(bin)?.[1];
+    expect(JSON.parse((launcher ?? '').replaceAll("'", '"'))).toEqual([...KIGEN_NODE_FLAGS]);
   });
 
   it('the npm scripts that start kigen pass them', () => {

@@ -9,7 +9,6 @@ import type { RunMetrics } from '../../run/run-metrics.ts';
 import type { NoticeListing, RunSummary } from '../../run/summary.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatSummary } from '../format.ts';
-import { favourSpeedOverMemory } from '../node-flags.ts';
 import { positiveInt } from '../parse.ts';
 import { writeRunOutcome } from './run-outcome-output.ts';
 
@@ -167,7 +166,6 @@ export function registerRunCommand(program: Command): void {
       metricsTextfile: 'KIGEN_METRICS_TEXTFILE',
     });
     const runDate = runDateFrom(opts.date, config);
-    if (opts.dryRun) favourSpeedOverMemory();
     const shutdown = shutdownSignal((name) =>
       process.stderr.write(
         `\n${name}: finishing messages in flight, then stopping (again to exit at once)\n`,
