@@ -6,6 +6,7 @@ import { ConfigError, DatabaseUnavailableError, KigenError } from '../config/err
 import { DatabaseBusyError } from '../db/database.ts';
 import { calendarDateIn, parseCalendarDate } from '../domain/calendar-date.ts';
 import { DomainError } from '../domain/domain-error.ts';
+import { maskPersonalData } from '../domain/mask.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3 } as const;
@@ -73,12 +74,38 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The single place that turns an error into a message and an exit code. */
+/** The single place that turns an error into a message and an exit code; no secret or whole address is shown. */
 export function exitCodeFor(error: unknown): { code: number; message: string } {
+  const { code, message } = classifyError(error);
+  return { code, message: maskPersonalData(message) };
+}
+
+/**
+ * Inputs that name something absent or already there (a staff member, a snapshot, a non-empty
+ * database): the command line was wrong, not kigen: exit 2 like any other usage error.
+ */
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'STAFF_NOT_FOUND',
+  'STAFF_AMBIGUOUS',
+  'OFFICE_NOT_FOUND',
+  'SEED_NOT_EMPTY',
+  'SNAPSHOT_NAME_INVALID',
+  'SNAPSHOT_NOT_FOUND',
+  'SNAPSHOT_EXISTS',
+  'SNAPSHOT_CORRUPT',
+  'SNAPSHOT_SCHEMA_MISMATCH',
+  'SNAPSHOT_TARGET_NOT_EMPTY',
+  'SNAPSHOT_INVALID_ROWS',
+  'SCHEMA_NOT_READY',
+]);
+
+function classifyError(error: unknown): { code: number; message: string } {
   if (error instanceof ConfigError) return { code: EXIT.usage, message: error.message };
   if (error instanceof DatabaseBusyError) return { code: EXIT.busy, message: error.message };
   if (error instanceof DatabaseUnavailableError) return { code: EXIT.usage, message: error.message };
   if (error instanceof DomainError) return { code: EXIT.usage, message: error.message };
+  if (error instanceof KigenError && USAGE_ERROR_CODES.has(error.code))
+    return { code: EXIT.usage, message: error.message };
   if (error instanceof KigenError) return { code: EXIT.failed, message: error.message };
   const e = error as { code?: string; message?: string };
   if (e?.code === 'commander.invalidArgument' || e?.code === 'commander.error') {
