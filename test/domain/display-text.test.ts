@@ -24,6 +24,7 @@ describe('displayText', () => {
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         const out = displayText(s);
         expect(out).not.toMatch(
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
           /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]/u,
         );
         expect(displayText(out)).toBe(out);

@@ -120,6 +120,7 @@ describe('office names from the database (hostile free text)', () => {
     const office = { id: OFFICE.id, name: 'ひまわり\r\n<b>至急</b>\u202eevil\u2066 & co\u0000' };
     const payload = buildPushPayload(pushNotice([overdue('山田 太郎')], office), 10);
     for (const text of [payload.title, payload.data.office_name]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
       expect(text).not.toMatch(/[\r\n\u0000\u202e\u2066<>&]/);
     }
     expect(payload.data.office_name).toBe('ひまわり ＜b＞至急＜/b＞evil ＆ co');
