@@ -1,4 +1,6 @@
 // Shared CLI plumbing: global flags → config, opening the app, printing, exit codes.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { type App, openApp } from '../app.ts';
 import { type Config, type EnvInput, loadConfig } from '../config/config.ts';
@@ -51,12 +53,44 @@ export function configFrom(
   opts: Record<string, unknown>,
   extra: Record<string, string> = {},
 ): Readonly<Config> {
-  return loadConfig(process.env, flagsToEnv(opts, extra));
+  const config = loadConfig(process.env, flagsToEnv(opts, extra));
+  checkDataDir(config.dataDir);
+  return config;
 }
 
-/** Opens the app, runs `fn`, and always closes what was opened. */
-export async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp(config);
+/**
+ * The data dir (embedded database, outbox, snapshots) must be a folder or creatable as one: a file
+ * in its place is one clear line and exit 2, not an ENOTDIR stack from deep inside a command.
+ */
+export function checkDataDir(dataDir: string): void {
+  const problem = (why: string) =>
+    new ConfigError([`KIGEN_DATA_DIR / --data-dir: ${dataDir} ${why}; choose a folder`]);
+  let existing = dataDir;
+  for (;;) {
+    try {
+      if (fs.statSync(existing).isDirectory()) return;
+      throw problem(
+        existing === dataDir ? 'is a file, not a folder' : `cannot be created: ${existing} is a file`,
+      );
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof ConfigError) throw error;
+      if (code === 'ENOTDIR') throw problem('cannot be created: part of its path is a file');
+      if (code !== 'ENOENT') throw problem(`cannot be used (${code ?? (error as Error).message})`);
+      const parent = path.dirname(existing);
+      if (parent === existing) return;
+      existing = parent;
+    }
+  }
+}
+
+/** Opens the app, runs `fn`, and always closes what was opened. `readOnly`: see openApp. */
+export async function withApp<T>(
+  config: Readonly<Config>,
+  fn: (app: App) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  const app = await openApp(config, options);
   try {
     return await fn(app);
   } finally {

@@ -5,6 +5,7 @@ import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
 import { exitCodeFor } from './context.ts';
+import { dropOutputWhenReaderGoes, setUpProgram } from './program-setup.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kigen')
@@ -17,10 +18,11 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerOpsCommands(program);
   registerSnapshotCommand(program);
-  return program;
+  return setUpProgram(program);
 }
 
 async function main(argv: string[]): Promise<number> {
+  dropOutputWhenReaderGoes();
   try {
     await buildProgram().parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -165,7 +165,10 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
-      const summary = await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal));
+      // A dry run writes nothing anywhere: no migration, no embedded database created.
+      const summary = await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal), {
+        readOnly: Boolean(opts.dryRun),
+      });
       printSummary(summary, opts.json);
     } finally {
       shutdown.dispose();
