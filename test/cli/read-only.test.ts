@@ -20,8 +20,7 @@ const READ_ONLY_COMMANDS = [
   ['preview', '--staff', 'taro@example.jp', '--date', '2026-12-01'],
 ];
 
-const kigen = (args: string[], env: Record<string, string>) =>
-  startNode('src/cli/main.ts', args, env).result;
+const kigen = (args: string[], env: Record<string, string>) => startNode('src/cli/main.ts', args, env).result;
 
 let root: string;
 beforeAll(() => {
@@ -93,7 +92,9 @@ describe.each(testEngines())('on %s at an older schema', (engine) => {
     for (const args of READ_ONLY_COMMANDS.slice(0, engine === 'postgres' ? 4 : 2)) {
       const result = await kigen(args, env);
       expect([args.join(' '), result.code]).toEqual([args.join(' '), 2]);
-      expect(result.stderr).toMatch(/at schema 0002-plan-read-indexes, this kigen needs 0003-.*kigen migrate/);
+      expect(result.stderr).toMatch(
+        /at schema 0002-plan-read-indexes, this kigen needs 0003-.*kigen migrate/,
+      );
     }
     const db = await open();
     try {
@@ -114,7 +115,9 @@ describe.runIf(testEngines().includes('postgres'))('on an empty PostgreSQL datab
       const db = await openDatabase({ kind: 'postgres', url: created.url });
       try {
         const { rows } = await sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`.execute(db.k);
+          SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`.execute(
+          db.k,
+        );
         expect(rows[0]?.n).toBe(0);
       } finally {
         await db.close();

@@ -379,7 +379,11 @@ describe('numbers are decimal digits only', () => {
   });
 
   it('reads plain decimals', () => {
-    const config = loadConfig({ KIGEN_SEND_CONCURRENCY: '16', KIGEN_SEND_RATE: '0.5', KIGEN_CHUNK_SIZE: '0500' });
+    const config = loadConfig({
+      KIGEN_SEND_CONCURRENCY: '16',
+      KIGEN_SEND_RATE: '0.5',
+      KIGEN_CHUNK_SIZE: '0500',
+    });
     expect(config.delivery.concurrency).toBe(16);
     expect(config.delivery.ratePerSecond).toBe(0.5);
     expect(config.chunkSize).toBe(500);
