@@ -6,6 +6,7 @@ import { type App, openApp } from '../app.ts';
 import { type Config, type EnvInput, loadConfig } from '../config/config.ts';
 import { ConfigError, DatabaseUnavailableError, KigenError } from '../config/errors.ts';
 import { DatabaseBusyError } from '../db/database.ts';
+import { SNAPSHOT_ERROR_CODES } from '../db/snapshot/snapshot-errors.ts';
 import { calendarDateIn, parseCalendarDate } from '../domain/calendar-date.ts';
 import { DomainError } from '../domain/domain-error.ts';
 import { maskPersonalData } from '../domain/mask.ts';
@@ -123,14 +124,9 @@ const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
   'STAFF_AMBIGUOUS',
   'OFFICE_NOT_FOUND',
   'SEED_NOT_EMPTY',
-  'SNAPSHOT_NAME_INVALID',
-  'SNAPSHOT_NOT_FOUND',
-  'SNAPSHOT_EXISTS',
-  'SNAPSHOT_CORRUPT',
-  'SNAPSHOT_SCHEMA_MISMATCH',
-  'SNAPSHOT_TARGET_NOT_EMPTY',
-  'SNAPSHOT_INVALID_ROWS',
   'SCHEMA_NOT_READY',
+  // Every snapshot problem but a build that forgot a table (a bug, exit 1).
+  ...SNAPSHOT_ERROR_CODES.filter((code) => code !== 'SNAPSHOT_TABLES_OUTDATED'),
 ]);
 
 function classifyError(error: unknown): { code: number; message: string } {

@@ -5,12 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import * as m0001 from '../../src/db/migrations/0001-initial.ts';
 import * as m0002 from '../../src/db/migrations/0002-plan-read-indexes.ts';
-import { createPostgresDatabase, testEngines } from '../helpers/databases.ts';
+import { createPostgresDatabase, migrateOnly, testEngines } from '../helpers/databases.ts';
 import { startNode } from '../run/cli-process.ts';
 
 const READ_ONLY_COMMANDS = [
@@ -27,26 +26,6 @@ beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'kigen-read-only-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-/** Migrations 0001 and 0002 only: a database an older kigen created. */
-async function migrateTo0002(db: Db): Promise<void> {
-  const up = (statements: readonly string[]) => ({
-    async up(k: typeof db.k) {
-      for (const s of statements) await sql.raw(s).execute(k);
-    },
-  });
-  const migrator = new Migrator({
-    db: db.k,
-    provider: {
-      getMigrations: async () => ({
-        '0001-initial': up(m0001.statements),
-        '0002-plan-read-indexes': up(m0002.statements),
-      }),
-    },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 async function migrationNames(db: Db): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db.k);
@@ -81,7 +60,7 @@ describe.each(testEngines())('on %s at an older schema', (engine) => {
     }
     const db = await open();
     try {
-      await migrateTo0002(db);
+      await migrateOnly(db, { '0001-initial': m0001.statements, '0002-plan-read-indexes': m0002.statements });
     } finally {
       await db.close();
     }

@@ -1,15 +1,13 @@
 // Migration 0003: staffs.email holds one plain mailbox, on both engines, for every insert path;
 // and the migration itself does not fail on a database that already has bad addresses.
-import { sql } from 'kysely';
-import { type Migration, Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../src/db/database.ts';
+import type { Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import * as m0001 from '../../src/db/migrations/0001-initial.ts';
 import * as m0002 from '../../src/db/migrations/0002-plan-read-indexes.ts';
 import { EMAIL_PATTERN } from '../../src/db/migrations/0003-staff-email-check.ts';
 import { EMAIL_ADDRESS_PATTERN, isValidEmailAddress } from '../../src/domain/email-address.ts';
-import { createPostgresDatabase, testEngines } from '../helpers/databases.ts';
+import { migrateOnly, openEmptyDatabase, testEngines } from '../helpers/databases.ts';
 
 const CHECK_VIOLATION = '23514';
 
@@ -34,32 +32,6 @@ const CASES: ReadonlyArray<[string, boolean]> = [
   ['', false],
 ];
 
-function migrations(list: Record<string, readonly string[]>): Record<string, Migration> {
-  return Object.fromEntries(
-    Object.entries(list).map(([name, statements]) => [
-      name,
-      {
-        async up(db) {
-          for (const s of statements) await sql.raw(s).execute(db);
-        },
-      },
-    ]),
-  );
-}
-
-async function openEmpty(engine: 'pglite' | 'postgres'): Promise<Db> {
-  if (engine === 'pglite') return openDatabase({ kind: 'pglite-memory' });
-  const created = await createPostgresDatabase();
-  const db = await openDatabase({ kind: 'postgres', url: created.url });
-  return {
-    ...db,
-    async close() {
-      await db.close();
-      await created.drop();
-    },
-  };
-}
-
 async function insertStaffWithEmail(db: Db, n: number, email: string): Promise<void> {
   await db.k
     .insertInto('staffs')
@@ -83,17 +55,9 @@ it('the migration carries the same pattern as the domain rule', () => {
 describe.each(testEngines())('staffs.email on %s', (engine) => {
   let db: Db;
   beforeAll(async () => {
-    db = await openEmpty(engine);
+    db = await openEmptyDatabase(engine);
     // A database at schema 0002 that already holds a bad address, as an existing install may.
-    const old = new Migrator({
-      db: db.k,
-      provider: {
-        getMigrations: async () =>
-          migrations({ '0001-initial': m0001.statements, '0002-plan-read-indexes': m0002.statements }),
-      },
-    });
-    const { error } = await old.migrateToLatest();
-    if (error) throw error;
+    await migrateOnly(db, { '0001-initial': m0001.statements, '0002-plan-read-indexes': m0002.statements });
     await insertStaffWithEmail(db, 1, 'victim@example.jp\r\nBcc: evil@x.jp');
   });
   afterAll(async () => {
