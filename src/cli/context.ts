@@ -9,7 +9,7 @@ import { DatabaseBusyError } from '../db/database.ts';
 import { SNAPSHOT_ERROR_CODES } from '../db/snapshot/snapshot-errors.ts';
 import { calendarDateIn, parseCalendarDate } from '../domain/calendar-date.ts';
 import { DomainError } from '../domain/domain-error.ts';
-import { maskPersonalData } from '../domain/mask.ts';
+import { maskPersonalData, maskSecretsIn } from '../domain/mask.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3 } as const;
@@ -109,10 +109,17 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The single place that turns an error into a message and an exit code; no secret or whole address is shown. */
+/**
+ * The single place that turns an error into a message and an exit code. No secret is shown (a
+ * DATABASE_URL's password), and an unexpected error's text, which may quote stored rows, shows no
+ * whole address either; kigen's own messages keep what the user typed (`--staff Taro@…`).
+ */
 export function exitCodeFor(error: unknown): { code: number; message: string } {
   const { code, message } = classifyError(error);
-  return { code, message: maskPersonalData(message) };
+  return {
+    code,
+    message: error instanceof KigenError ? maskSecretsIn(message) : maskPersonalData(message),
+  };
 }
 
 /**

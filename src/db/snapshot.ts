@@ -365,6 +365,11 @@ async function verifyBody(
     throw corrupt(name, 'the sha256 of its body does not match its header');
 }
 
+/** Reads and checks a snapshot's header only (SNAPSHOT_NOT_FOUND, SNAPSHOT_CORRUPT): cheap, before a database is opened. */
+export async function snapshotHeader(dir: string, name: string): Promise<SnapshotHeader> {
+  return (await readHeader(snapshotPath(dir, name), name)).header;
+}
+
 /** Checks a snapshot file without a database: header and checksum. */
 export async function verifySnapshot(dir: string, name: string): Promise<SnapshotSummary> {
   const file = snapshotPath(dir, name);

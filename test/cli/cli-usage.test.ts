@@ -88,6 +88,13 @@ describe('without a database', () => {
     expect(result.stderr).not.toMatch(/hunter2|pw2|pw3/);
   });
 
+  it('a snapshot that does not exist is exit 2, found before any database is opened', async () => {
+    const dataDir = fs.mkdtempSync(path.join(root, 'no-snapshot-'));
+    const result = await kigen(['snapshot', 'restore', 'nothing-here'], { KIGEN_DATA_DIR: dataDir });
+    expectCleanUsageError(result, /no snapshot named "nothing-here"/);
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
   it('KIGEN_SEND_CONCURRENCY=0x10 is refused', async () => {
     const result = await kigen(['alerts'], { KIGEN_DATA_DIR: root, KIGEN_SEND_CONCURRENCY: '0x10' });
     expectCleanUsageError(result, /KIGEN_SEND_CONCURRENCY: expected a whole number in decimal digits/);
@@ -131,21 +138,16 @@ describe('on an embedded database', () => {
     expect(result.stdout).toContain('■ さくら');
   }, 120_000);
 
-  it('not-found inputs and "already exists" are exit 2', async () => {
-    expectCleanUsageError(
-      await kigen(['preview', '--staff', 'nobody@example.jp', '--date', DATE], env()),
-      /no staff member with id or email/,
-    );
-    expectCleanUsageError(
-      await kigen(['alerts', '--office', '00000000-0000-4000-8000-000000000000', '--date', DATE], env()),
+  it.each([
+    [['preview', '--staff', 'nobody@example.jp', '--date', DATE], /no staff member with id or email/],
+    [
+      ['alerts', '--office', '00000000-0000-4000-8000-000000000000', '--date', DATE],
       /no live office 00000000-0000-4000-8000-000000000000/,
-    );
-    expectCleanUsageError(await kigen(['seed', '--offices', '1'], env()), /already has 3 offices/);
-    expectCleanUsageError(
-      await kigen(['snapshot', 'restore', 'nothing-here'], env()),
-      /no snapshot named "nothing-here"/,
-    );
-  }, 240_000);
+    ],
+    [['seed', '--offices', '1'], /already has 3 offices/],
+  ])('not found or already there: %j is exit 2', { timeout: 180_000 }, async (args, text) => {
+    expectCleanUsageError(await kigen(args, env()), text);
+  });
 
   it('`preview | head` ends quietly, without an EPIPE stack', async () => {
     const script = `"${process.execPath}" src/cli/main.ts preview --staff ${bigOffice.id} --date ${DATE} --format html | head -c 100 > /dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`;
