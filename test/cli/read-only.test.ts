@@ -64,10 +64,10 @@ describe.each(testEngines())('on %s at an older schema', (engine) => {
     } finally {
       await db.close();
     }
-  });
+  }, 120_000);
   afterAll(() => drop());
 
-  it('a dry run, alerts and preview exit 2 and leave it at that schema', async () => {
+  it('a dry run, alerts and preview exit 2 and leave it at that schema', { timeout: 300_000 }, async () => {
     for (const args of READ_ONLY_COMMANDS.slice(0, engine === 'postgres' ? 4 : 2)) {
       const result = await kigen(args, env);
       expect([args.join(' '), result.code]).toEqual([args.join(' '), 2]);
@@ -85,7 +85,7 @@ describe.each(testEngines())('on %s at an older schema', (engine) => {
 });
 
 describe.runIf(testEngines().includes('postgres'))('on an empty PostgreSQL database', () => {
-  it('a dry run exits 2 and creates no table', async () => {
+  it('a dry run exits 2 and creates no table', { timeout: 120_000 }, async () => {
     const created = await createPostgresDatabase();
     try {
       const result = await kigen(READ_ONLY_COMMANDS[0] as string[], { DATABASE_URL: created.url });
