@@ -6,7 +6,7 @@ import { VAPID_ENV, validateVapid } from './channels/push/vapid.ts';
 import type { Config } from './config/config.ts';
 import { ConfigError } from './config/errors.ts';
 import { type Db, openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { assertSchemaCurrent, migrateToLatest } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { DeliveryChannels } from './run/deliver.ts';
 
@@ -17,12 +17,20 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it unless told not to) and returns the app's shared resources. */
-export async function openApp(config: Readonly<Config>, options: { migrate?: boolean } = {}): Promise<App> {
+/**
+ * Opens the database (migrating it unless told not to) and returns the app's shared resources.
+ * `readOnly` (a dry run, alerts, preview): nothing is created or migrated; a missing or outdated
+ * schema is a SchemaNotReadyError that says what to run.
+ */
+export async function openApp(
+  config: Readonly<Config>,
+  options: { migrate?: boolean; readOnly?: boolean } = {},
+): Promise<App> {
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, options.readOnly ? { create: false } : {});
   try {
-    if (options.migrate !== false) {
+    if (options.readOnly) await assertSchemaCurrent(db.k);
+    else if (options.migrate !== false) {
       const { applied } = await migrateToLatest(db.k);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }

@@ -6,6 +6,7 @@ import { registerRunCommand } from './commands/run-command.ts';
 import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
 import { exitCodeFor } from './context.ts';
+import { dropOutputWhenReaderGoes, setUpProgram } from './program-setup.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kigen')
@@ -19,10 +20,11 @@ export function buildProgram(): Command {
   registerOpsCommands(program);
   registerSnapshotCommand(program);
   registerServeCommand(program);
-  return program;
+  return setUpProgram(program);
 }
 
 async function main(argv: string[]): Promise<number> {
+  dropOutputWhenReaderGoes();
   try {
     await buildProgram().parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -5,12 +5,19 @@ import { z } from 'zod';
 import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
 import { ConfigError, maskUrlPassword } from './errors.ts';
 
+// Numbers are decimal digits only: Number() would also read "0x10" as 16, "1e3" as 1000 and " 7" as 7.
 const int = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'expected a whole number' })
-    .int('expected a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'expected a whole number in decimal digits')
+    .transform(Number)
+    .pipe(
+      z
+        .number({ error: 'expected a whole number' })
+        .int('expected a whole number')
+        .min(min, `must be at least ${min}`)
+        .max(max, `must be at most ${max}`),
+    );
 
 const timeZone = z.string().refine(
   (tz) => {
@@ -54,7 +61,12 @@ const envSchema = z.object({
   /** Messages in flight at once, all channels. Default 10 */
   KIGEN_SEND_CONCURRENCY: int(1, 1000).default(10),
   /** Sends per second per sender account (token bucket); 0 = unlimited. Default 0 */
-  KIGEN_SEND_RATE: z.coerce.number().min(0).max(10_000).default(0),
+  KIGEN_SEND_RATE: z
+    .string()
+    .regex(/^[0-9]+(\.[0-9]+)?$/, 'expected a decimal number such as 2 or 0.5')
+    .transform(Number)
+    .pipe(z.number().min(0).max(10_000))
+    .default(0),
   /** Emails per day per sender account; 0 = unlimited. Default 0 */
   KIGEN_DAILY_QUOTA: int(0, 10_000_000).default(0),
   /** Timeout of one send attempt, ms. Default 30000 */

@@ -1,4 +1,5 @@
 // Typed errors with a stable code. The CLI maps them to exit codes; messages say what to do next.
+import { maskSecretsIn } from '../domain/mask.ts';
 
 export class KigenError extends Error {
   readonly code: string;
@@ -30,13 +31,10 @@ export class DatabaseUnavailableError extends KigenError {
   }
 }
 
-/** Replaces the password of a connection URL so it can be shown or logged. */
+/**
+ * Replaces the secrets of a connection URL so it can be shown or logged: the password of
+ * `user:pass@` and password-like parameters such as `?password=` or `&sslpassword=`.
+ */
 export function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
+  return maskSecretsIn(url);
 }

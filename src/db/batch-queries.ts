@@ -15,11 +15,15 @@ export type DataScope = 'production' | 'test';
 
 const isTest = (scope: DataScope) => scope === 'test';
 
-/** The next keyset chunk of live offices after `afterId` (ORDER BY id, LIMIT n). */
+/**
+ * The next keyset chunk of live offices after `afterId` (ORDER BY id, LIMIT n); with `officeIds`,
+ * only those offices (ids must be uuids: the caller validates input first).
+ */
 export async function officeChunk(
   k: Kysely<Database>,
-  opts: { scope: DataScope; afterId: string | null; limit: number; officeId?: string },
+  opts: { scope: DataScope; afterId: string | null; limit: number; officeIds?: readonly string[] },
 ): Promise<Office[]> {
+  if (opts.officeIds?.length === 0) return [];
   let q = k
     .selectFrom('offices')
     .select(['id', 'name'])
@@ -28,7 +32,7 @@ export async function officeChunk(
     .orderBy('id')
     .limit(opts.limit);
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
-  if (opts.officeId) q = q.where('id', '=', opts.officeId);
+  if (opts.officeIds) q = q.where('id', '=', sql<string>`ANY(${opts.officeIds}::uuid[])`);
   return q.execute();
 }
 

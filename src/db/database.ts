@@ -71,7 +71,33 @@ export class DatabaseBusyError extends KigenError {
   }
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Db> {
+export interface OpenOptions {
+  /**
+   * Create the embedded database when its folder holds none (default true). false: a missing
+   * embedded database is an EmbeddedDatabaseMissingError and nothing is written (read-only commands).
+   */
+  create?: boolean;
+}
+
+/** A read-only command found no embedded database where the configuration points. */
+export class EmbeddedDatabaseMissingError extends KigenError {
+  constructor(dataDir: string) {
+    super(
+      'SCHEMA_NOT_READY',
+      `there is no embedded database in ${dataDir} (wrong KIGEN_DATA_DIR?); create it with "kigen migrate", "kigen seed" or "kigen demo" (this command changes nothing)`,
+    );
+    this.name = 'EmbeddedDatabaseMissingError';
+  }
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
+  if (
+    target.kind === 'pglite' &&
+    options.create === false &&
+    !fs.existsSync(path.join(target.dataDir, 'PG_VERSION'))
+  ) {
+    throw new EmbeddedDatabaseMissingError(target.dataDir);
+  }
   return target.kind === 'postgres'
     ? openPostgres(target.url, target.maxConnections ?? 10)
     : openPglite(target);
@@ -328,7 +354,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function* csvLines(rows: readonly (readonly unknown[])[]): Generator<string> {
+/** Rows as CSV lines for COPY … WITH (FORMAT csv): every field quoted, NULL as an empty field. */
+export function* csvLines(rows: readonly (readonly unknown[])[]): Generator<string> {
   for (const row of rows) yield `${row.map(csvField).join(',')}\n`;
 }
 

@@ -4,12 +4,14 @@ import { type Migration, Migrator } from 'kysely/migration';
 import { KigenError } from '../config/errors.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-plan-read-indexes.ts';
+import * as m0003 from './migrations/0003-staff-email-check.ts';
 import * as m0004 from './migrations/0004-sign-in-sessions-tokens.ts';
 import type { Database } from './schema.ts';
 
 const MIGRATIONS: Record<string, readonly string[]> = {
   '0001-initial': m0001.statements,
   '0002-plan-read-indexes': m0002.statements,
+  '0003-staff-email-check': m0003.statements,
   '0004-sign-in-sessions-tokens': m0004.statements,
 };
 
@@ -65,4 +67,35 @@ export async function currentSchemaVersion(k: Kysely<Database>): Promise<string 
   const { rows } = await sql<{ name: string }>`
     SELECT name FROM kysely_migration ORDER BY name COLLATE "C" DESC LIMIT 1`.execute(k);
   return rows[0]?.name ?? null;
+}
+
+/** The schema is missing, older or newer than this kigen's, and the command may not migrate it. */
+export class SchemaNotReadyError extends KigenError {
+  readonly found: string | null;
+  constructor(found: string | null, message: string) {
+    super('SCHEMA_NOT_READY', message);
+    this.name = 'SchemaNotReadyError';
+    this.found = found;
+  }
+}
+
+/**
+ * For commands that must not write (a dry run, alerts, preview): checks that the database is at
+ * this kigen's schema, without migrating it. Throws SchemaNotReadyError saying what to run.
+ */
+export async function assertSchemaCurrent(k: Kysely<Database>): Promise<void> {
+  const found = await currentSchemaVersion(k);
+  if (found === SCHEMA_VERSION) return;
+  if (found === null) {
+    throw new SchemaNotReadyError(
+      null,
+      'the database has no kigen schema (wrong DATABASE_URL or KIGEN_DATA_DIR?); create it with "kigen migrate" (this command changes nothing)',
+    );
+  }
+  throw new SchemaNotReadyError(
+    found,
+    found > SCHEMA_VERSION
+      ? `the database is at schema ${found}, newer than this kigen (${SCHEMA_VERSION}); upgrade kigen`
+      : `the database is at schema ${found}, this kigen needs ${SCHEMA_VERSION}; run "kigen migrate" first (this command changes nothing)`,
+  );
 }

@@ -22,8 +22,8 @@ import type { Db } from './database.ts';
 
 export function createPlanReader(db: Db, scope: DataScope): PlanReader {
   return {
-    officeChunk: (afterId, limit, officeId) =>
-      officeChunk(db.k, { scope, afterId, limit, ...(officeId ? { officeId } : {}) }),
+    officeChunk: (afterId, limit, officeIds) =>
+      officeChunk(db.k, { scope, afterId, limit, ...(officeIds ? { officeIds } : {}) }),
     staffForOffices: (officeIds) => staffForOffices(db.k, officeIds, scope),
     latestCycles: (officeIds, runDate, windowDays) =>
       latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),

@@ -229,7 +229,7 @@ export async function restoreSnapshot(
     db,
     layouts.map((t) => t.name),
   );
-  await db.copySession('write', async (session) => {
+  const loaded = db.copySession('write', async (session) => {
     await session.execute(SESSION_SETTINGS);
     await session.execute(`TRUNCATE ${layouts.map((t) => quoteIdent(t.name)).join(', ')} RESTART IDENTITY`);
     // Dropped and re-created inside the transaction: a failure rolls them back with the data.
@@ -268,10 +268,34 @@ export async function restoreSnapshot(
     const reset = resetSequencesStatement(layouts);
     if (reset) await session.execute(reset);
   });
+  await loaded.catch((error: unknown) => {
+    throw rowsRefused(error, name);
+  });
   // Fresh statistics, or the planner guesses on the first run after a restore.
   options.onStep?.('analyze');
   await sql.raw(`ANALYZE ${layouts.map((t) => quoteIdent(t.name)).join(', ')}`).execute(db.k);
   return { name, file, bytes: fileBytes, header };
+}
+
+/**
+ * A row the database refuses although both checksums matched: the snapshot was made by hand or by
+ * another program. A constraint (SQLSTATE class 23: a CHECK such as staffs_email_valid, a key, a
+ * foreign key) names the rows; bad values (class 22) mean a body that is not ours: corrupt.
+ */
+function rowsRefused(error: unknown, name: string): unknown {
+  const state = (error as { code?: unknown })?.code;
+  if (typeof state !== 'string' || error instanceof SnapshotError) return error;
+  const detail = (error as Error).message;
+  if (state.startsWith('23')) {
+    return new SnapshotError(
+      'SNAPSHOT_INVALID_ROWS',
+      name,
+      `snapshot "${name}" has rows this schema refuses (${detail}); nothing was changed. Fix them in the database it was saved from and save it again`,
+      { cause: error },
+    );
+  }
+  if (state.startsWith('22')) return corrupt(name, `the database cannot read its rows (${detail})`, error);
+  return error;
 }
 
 async function* decompressed(stream: AsyncIterable<Uint8Array>, name: string): AsyncGenerator<Uint8Array> {
@@ -339,6 +363,11 @@ async function verifyBody(
   if (bytes !== header.bodyBytes) throw corrupt(name, `its body is ${bytes} bytes, not ${header.bodyBytes}`);
   if (hash.digest('hex') !== header.sha256)
     throw corrupt(name, 'the sha256 of its body does not match its header');
+}
+
+/** Reads and checks a snapshot's header only (SNAPSHOT_NOT_FOUND, SNAPSHOT_CORRUPT): cheap, before a database is opened. */
+export async function snapshotHeader(dir: string, name: string): Promise<SnapshotHeader> {
+  return (await readHeader(snapshotPath(dir, name), name)).header;
 }
 
 /** Checks a snapshot file without a database: header and checksum. */

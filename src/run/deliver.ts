@@ -2,7 +2,7 @@
 // transient failures, outcomes and an audit row per attempt written in batches.
 import type { Channel, EmailMessage, FailureKind, PushMessage, SendOutcome } from '../channels/channel.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../domain/backoff.ts';
-import { maskEmail } from '../domain/mask.ts';
+import { maskEmail, maskPersonalData } from '../domain/mask.ts';
 import type { ChannelName } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
 import { type Clock, createTokenBucket, Semaphore } from './limits.ts';
@@ -168,6 +168,9 @@ export function createDeliverer(ctx: {
       } finally {
         release();
       }
+      // Reasons come from providers' free text: whatever a channel left in them, no whole address or
+      // secret reaches the deliveries table, the audit log or a log line.
+      if (outcome.status === 'failed') outcome = { ...outcome, reason: maskPersonalData(outcome.reason) };
       const attemptNo = d.attempts + attempts;
       buffer.audit({
         deliveryId: d.id,

@@ -10,7 +10,7 @@ export async function officeAlerts(
   officeId: string,
   runDate: CalendarDate,
 ): Promise<{ office: Office; alerts: Alert[] } | null> {
-  const [office] = await reader.officeChunk(null, 1, officeId);
+  const [office] = await reader.officeChunk(null, 1, [officeId]);
   if (!office) return null;
   const cycles = await reader.latestCycles([office.id], runDate, RENEWAL_WINDOW_DAYS);
   const alerts = groupAlertsByOffice(alertsForCycles(cycles, runDate)).get(office.id) ?? [];

@@ -11,8 +11,11 @@ export interface PlanOptions {
   grouping: NoticeGrouping;
   /** Plan push deliveries (false when push is not configured). */
   push: boolean;
-  /** Limit the plan to one office (the alerts command). */
-  officeId?: string;
+  /**
+   * Plan only these offices (the alerts command's --office, a staff member's preview): the reads
+   * stay proportional to them, not to the data set.
+   */
+  officeIds?: readonly string[];
   /**
    * Chunks read ahead while the current one is consumed (default 1): the next chunk's statements
    * run while this one is planned. A live run passes 0: its chunks take seconds to send, so reading
@@ -45,7 +48,7 @@ export async function* planChunks(reader: PlanReader, options: PlanOptions): Asy
   for (;;) {
     // Keyset paging needs only the previous chunk's last id, so the next chunks can start at once.
     while (more && inFlight.length < chunksInFlight) {
-      const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeId);
+      const offices = await reader.officeChunk(afterId, options.chunkSize, options.officeIds);
       const last = offices.at(-1);
       more = offices.length === options.chunkSize;
       if (!last) break;

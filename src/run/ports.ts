@@ -15,7 +15,8 @@ export type DataScope = 'production' | 'test';
 
 /** The read path: each method is one statement over a bounded chunk. */
 export interface PlanReader {
-  officeChunk(afterId: string | null, limit: number, officeId?: string): Promise<Office[]>;
+  /** The next keyset chunk of live offices; with `officeIds`, only those (a preview, one office's alerts). */
+  officeChunk(afterId: string | null, limit: number, officeIds?: readonly string[]): Promise<Office[]>;
   staffForOffices(officeIds: readonly string[]): Promise<StaffRecord[]>;
   latestCycles(
     officeIds: readonly string[],

@@ -4,9 +4,8 @@ import { previewEmail } from '../channels/email/email-channel.ts';
 import type { StaffStore } from '../db/staff-store.ts';
 import type { NoticeGrouping } from '../domain/notices.ts';
 import type { CalendarDate } from '../domain/types.ts';
-import { deliveryKey } from '../run/deliver.ts';
-import { planChunks } from '../run/plan.ts';
 import type { PlanReader } from '../run/ports.ts';
+import { previewStaffEmails } from '../run/staff-preview.ts';
 import { notFound } from './service-errors.ts';
 
 export interface EmailPreviewResult {
@@ -26,35 +25,26 @@ export function createPreviewService(deps: {
     async emailPreview(staffId: string, runDate: CalendarDate): Promise<EmailPreviewResult> {
       const staff = await deps.staff.staffById(staffId);
       if (!staff) throw notFound('staff member');
-      // A digest is planned with the staff member's first office (by id) in the data scope.
-      for (const officeId of staff.officeIds) {
-        for await (const chunk of planChunks(deps.reader, {
+      // The same use case as `kigen preview`: that person's offices planned together, as the run would.
+      const { emails } = await previewStaffEmails(
+        { reader: deps.reader, findStaff: async () => [staff], officesOf: async () => [...staff.officeIds] },
+        { who: staff.id, runDate, grouping: deps.grouping, chunkSize: Math.max(1, staff.officeIds.length) },
+      );
+      const first = emails[0];
+      if (first) {
+        const p = previewEmail({ deliveryKey: first.deliveryKey, runDate, notice: first.notice }, deps.mail);
+        return {
+          staffId,
           runDate,
-          chunkSize: 1,
-          grouping: deps.grouping,
-          push: false,
-          officeId,
-          readAhead: 0,
-        })) {
-          const delivery = chunk.deliveries.find((d) => d.staffId === staff.id && d.channel === 'email');
-          if (!delivery) continue;
-          const p = previewEmail(
-            { deliveryKey: deliveryKey(runDate, delivery), runDate, notice: delivery.payload.notice },
-            deps.mail,
-          );
-          return {
-            staffId,
-            runDate,
-            email: {
-              from: p.from,
-              to: p.to.address,
-              subject: p.subject,
-              messageId: p.messageId,
-              text: p.text,
-              html: p.html,
-            },
-          };
-        }
+          email: {
+            from: p.from,
+            to: p.to.address,
+            subject: p.subject,
+            messageId: p.messageId,
+            text: p.text,
+            html: p.html,
+          },
+        };
       }
       return { staffId, runDate, email: null };
     },

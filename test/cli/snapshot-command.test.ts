@@ -42,9 +42,18 @@ async function kigen(args: string[]): Promise<{ stdout: string; stderr: string; 
   }
 }
 
-it('maps snapshot errors to exit code 1 with their message', () => {
-  const error = new SnapshotError('SNAPSHOT_NOT_FOUND', 'x', 'no snapshot named "x"');
-  expect(exitCodeFor(error)).toEqual({ code: EXIT.failed, message: 'no snapshot named "x"' });
+it('maps snapshot errors about the input (missing, corrupt, already there) to exit code 2 with their message', () => {
+  for (const code of [
+    'SNAPSHOT_NOT_FOUND',
+    'SNAPSHOT_EXISTS',
+    'SNAPSHOT_CORRUPT',
+    'SNAPSHOT_TARGET_NOT_EMPTY',
+  ] as const) {
+    const error = new SnapshotError(code, 'x', 'no snapshot named "x"');
+    expect(exitCodeFor(error)).toEqual({ code: EXIT.usage, message: 'no snapshot named "x"' });
+  }
+  const bug = new SnapshotError('SNAPSHOT_TABLES_OUTDATED', 'x', 'tables t are not covered');
+  expect(exitCodeFor(bug).code).toBe(EXIT.failed);
 });
 
 describe.each(testEngines())('kigen snapshot on %s', (engine) => {
@@ -88,7 +97,7 @@ describe.each(testEngines())('kigen snapshot on %s', (engine) => {
     expect(json[0].header.tables[0]).toMatchObject({ name: 'offices', rows: 5 });
 
     const refused = await kigen(['snapshot', 'restore', 'five', ...flags]);
-    expect(refused.exit).toBe(EXIT.failed);
+    expect(refused.exit).toBe(EXIT.usage);
     expect(refused.stderr).toMatch(/already has data; restore with --replace/);
 
     const restored = await kigen(['snapshot', 'restore', 'five', '--replace', ...flags]);
@@ -100,7 +109,7 @@ describe.each(testEngines())('kigen snapshot on %s', (engine) => {
     expect((await kigen(['snapshot', 'delete', 'five', ...flags])).stdout).toBe('deleted snapshot five\n');
     expect((await kigen(['snapshot', 'list', ...flags])).stdout).toMatch(/^no snapshots in /);
     const missing = await kigen(['snapshot', 'delete', 'five', ...flags]);
-    expect(missing.exit).toBe(EXIT.failed);
+    expect(missing.exit).toBe(EXIT.usage);
     expect(missing.stderr).toMatch(/no snapshot named "five"/);
   });
 

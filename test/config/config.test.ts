@@ -413,3 +413,29 @@ describe('loadConfig metrics', () => {
     ]);
   });
 });
+
+describe('numbers are decimal digits only', () => {
+  it.each([
+    ['KIGEN_SEND_CONCURRENCY', '0x10'],
+    ['KIGEN_SEND_CONCURRENCY', '1e1'],
+    ['KIGEN_CHUNK_SIZE', ' 100'],
+    ['KIGEN_CHUNK_SIZE', '100.0'],
+    ['KIGEN_MAX_ATTEMPTS', '+3'],
+    ['KIGEN_SEND_RATE', '0x2'],
+    ['KIGEN_SEND_RATE', '1e1'],
+  ])('%s=%j is refused', (key, value) => {
+    const error = configError({ [key]: value });
+    expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${key}: expected .*decimal`))]);
+  });
+
+  it('reads plain decimals', () => {
+    const config = loadConfig({
+      KIGEN_SEND_CONCURRENCY: '16',
+      KIGEN_SEND_RATE: '0.5',
+      KIGEN_CHUNK_SIZE: '0500',
+    });
+    expect(config.delivery.concurrency).toBe(16);
+    expect(config.delivery.ratePerSecond).toBe(0.5);
+    expect(config.chunkSize).toBe(500);
+  });
+});

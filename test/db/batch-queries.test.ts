@@ -194,11 +194,24 @@ describe.each(testEngines())('batch queries on %s', (engine) => {
 
       it('narrows to one office, which must be live and in scope', async () => {
         const one = (officeId: string, scope: 'production' | 'test' = 'production') =>
-          officeChunk(db.k, { scope, afterId: null, limit: 10, officeId }).then((os) => os.map((o) => o.id));
+          officeChunk(db.k, { scope, afterId: null, limit: 10, officeIds: [officeId] }).then((os) =>
+            os.map((o) => o.id),
+          );
         expect(await one(O3)).toEqual([O3]);
         expect(await one(O4)).toEqual([]);
         expect(await one(O5)).toEqual([]);
         expect(await one(O5, 'test')).toEqual([O5]);
+      });
+
+      it('narrows to a list of offices, keyset-paged like the whole set', async () => {
+        const page = (afterId: string | null, officeIds: string[]) =>
+          officeChunk(db.k, { scope: 'production', afterId, limit: 1, officeIds }).then((os) =>
+            os.map((o) => o.id),
+          );
+        expect(await page(null, [O6, O1, O4])).toEqual([O1]);
+        expect(await page(O1, [O6, O1, O4])).toEqual([O6]); // O4 is not live
+        expect(await page(O6, [O6, O1, O4])).toEqual([]);
+        expect(await page(null, [])).toEqual([]);
       });
 
       it('is one statement', async () => {

@@ -150,7 +150,7 @@ describe.each(testEngines())('snapshots on %s', (engine) => {
     const summary = await verifySnapshot(dir, 'base');
     expect(summary.header).toMatchObject({
       format: 'kigen-snapshot',
-      formatVersion: 1,
+      formatVersion: 2,
       schemaVersion: SCHEMA_VERSION,
       engine,
       compression: 'gzip',
@@ -229,6 +229,29 @@ describe.each(testEngines())('snapshots on %s', (engine) => {
       );
     });
 
+    /** The file with one header field's text replaced in place (same length): no checksum is redone. */
+    async function editHeaderText(target: string, from: RegExp, to: (m: string) => string): Promise<void> {
+      const bytes = await readFile(file('base'));
+      const newline = bytes.indexOf(0x0a);
+      const line = bytes.subarray(0, newline).toString('latin1');
+      const edited = line.replace(from, to);
+      expect(edited).not.toBe(line);
+      expect(edited.length).toBe(line.length);
+      await writeFile(target, Buffer.concat([Buffer.from(edited, 'latin1'), bytes.subarray(newline)]));
+    }
+
+    it("when the header's createdAt is changed", async () => {
+      await editHeaderText(file('created'), /"createdAt":"\d{4}/, (m) => m.replace(/\d{4}$/, '1999'));
+      await expectRefused('created', 'SNAPSHOT_CORRUPT', /header does not match its checksum/);
+    });
+
+    it('when a table size in the header is flipped', async () => {
+      await editHeaderText(file('size'), /"bytes":(\d)/, (m) =>
+        m.replace(/\d$/, (d) => String((Number(d) + 1) % 10)),
+      );
+      await expectRefused('size', 'SNAPSHOT_CORRUPT', /header does not match its checksum/);
+    });
+
     it('when the file is truncated', async () => {
       await writeFile(file('short'), await readFile(file('base')));
       await truncate(file('short'), (await readFile(file('base'))).length - 100);
@@ -262,9 +285,9 @@ describe.each(testEngines())('snapshots on %s', (engine) => {
 
     it('when the file format version is unknown', async () => {
       await rewrite(file('base'), file('format-2'), (_csv, header) => {
-        (header as { formatVersion: number }).formatVersion = 2;
+        (header as { formatVersion: number }).formatVersion = 3;
       });
-      await expectRefused('format-2', 'SNAPSHOT_SCHEMA_MISMATCH', /file format version 2/);
+      await expectRefused('format-2', 'SNAPSHOT_SCHEMA_MISMATCH', /file format version 3/);
     });
 
     /** Appends a row to a table's CSV: the copy of its first row with some fields replaced. */
@@ -289,6 +312,12 @@ describe.each(testEngines())('snapshots on %s', (engine) => {
         message: /check constraint/,
       },
       {
+        what: 'a staff address could inject a header (CHECK staffs_email_valid, migration 0003)',
+        table: 'staffs',
+        change: (f: string[]) => f.splice(0, 2, NEW_ID, '"victim@example.jp\r\nBcc: evil@x.jp"'),
+        message: /staffs_email_valid/,
+      },
+      {
         // The last table loads; its primary key, rebuilt after all tables, finds the duplicate.
         what: 'a key is duplicated (found when the keys are rebuilt)',
         table: 'deliveries',
@@ -306,7 +335,8 @@ describe.each(testEngines())('snapshots on %s', (engine) => {
       await verifySnapshot(dir, 'bad-row'); // passes every check that comes before the database
       const error = await rejection(restoreSnapshot(db, dir, 'bad-row', { replace: true }));
       expect(error.message).toMatch(message);
-      expect(error).not.toBeInstanceOf(SnapshotError);
+      expect(error).toBeInstanceOf(SnapshotError);
+      expect((error as SnapshotError).code).toBe('SNAPSHOT_INVALID_ROWS');
       expect(await fingerprint(db)).toEqual(before);
     });
 

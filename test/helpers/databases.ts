@@ -1,6 +1,8 @@
 // Databases for tests: an in-memory PGlite always, and a fresh database on the PostgreSQL server of
 // TEST_DATABASE_URL when it is set (CI sets it when a server answers). Each call gets its own empty, migrated db.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -59,4 +61,40 @@ export async function openTestDatabase(engine: 'pglite' | 'postgres'): Promise<D
       await created.drop();
     },
   };
+}
+
+/** An empty, unmigrated database of the engine; close() also drops a PostgreSQL one. */
+export async function openEmptyDatabase(engine: 'pglite' | 'postgres'): Promise<Db> {
+  if (engine === 'pglite') return openDatabase({ kind: 'pglite-memory' });
+  const created = await createPostgresDatabase();
+  const db = await openDatabase({ kind: 'postgres', url: created.url });
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await created.drop();
+    },
+  };
+}
+
+/** Applies the given migrations only (by name, in order): a database an older kigen left. */
+export async function migrateOnly(db: Db, migrations: Record<string, readonly string[]>): Promise<void> {
+  const migrator = new Migrator({
+    db: db.k,
+    provider: {
+      getMigrations: async () =>
+        Object.fromEntries(
+          Object.entries(migrations).map(([name, statements]) => [
+            name,
+            {
+              async up(k: typeof db.k) {
+                for (const s of statements) await sql.raw(s).execute(k);
+              },
+            },
+          ]),
+        ),
+    },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
 }

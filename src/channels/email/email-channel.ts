@@ -3,6 +3,7 @@
 // turns every failure into an outcome value (classified once, in smtp-errors.ts).
 import { createHash } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
+import { parseEmailAddress } from '../../domain/email-address.ts';
 import type { Channel, EmailMessage, SendOutcome } from '../channel.ts';
 import { type EmailTemplateOptions, oneLine, type RenderedEmail, renderEmail } from './email-template.ts';
 import {
@@ -131,6 +132,16 @@ export function createEmailChannel(opts: EmailChannelOptions): Channel<EmailMess
   async function attempt(message: EmailMessage, signal: AbortSignal | undefined): Promise<SendOutcome> {
     if (closed) return failed('transient', 'ECLOSED', 'email channel is closed');
     if (signal?.aborted) return failed('transient', 'EABORT', 'cancelled before sending');
+    // Checked here, before any transport: the outbox and SMTP alike never see an address that could
+    // add a header or a recipient. It will not become valid on a retry.
+    const recipient = parseEmailAddress(message.notice.email);
+    if (!recipient.ok) {
+      return failed(
+        'permanent',
+        'EADDRESS',
+        `invalid recipient address: ${recipient.reason}; fix staffs.email`,
+      );
+    }
     let mail: OutgoingMail;
     try {
       const rendered = renderEmail(message, template);

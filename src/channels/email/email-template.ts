@@ -7,6 +7,7 @@
 // hostile free text. The HTML uses table layout and inline styles only, with no external assets,
 // so it renders the same in Gmail, Outlook and phone mail apps.
 
+import { displayText } from '../../domain/display-text.ts';
 import type { Alert, Notice, OfficeSection } from '../../domain/types.ts';
 import type { EmailMessage } from '../channel.ts';
 
@@ -44,12 +45,12 @@ export function escapeHtml(value: string): string {
 }
 
 /**
- * Free text on one line: control characters (CR, LF, TAB, NUL, …) become a space, so a hostile
- * name can neither break the text/plain layout nor smuggle a line into a header.
+ * Free text on one line, as every channel shows it (domain/display-text.ts): control characters
+ * become a space and bidi or invisible characters go, so a hostile name can neither break the
+ * text/plain layout, smuggle a line into a header, nor reorder what the reader sees.
  */
 export function oneLine(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return displayText(value);
 }
 
 export function countAlerts(notice: Notice): AlertCounts {

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { SMTPPoolOptions, Transporter } from 'nodemailer';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { isValidEmailAddress } from '../../domain/email-address.ts';
 import { composeMime } from './mime.ts';
 
 /** OAuth2 (XOAUTH2) credentials, e.g. a Google Workspace sender. */
@@ -116,6 +117,11 @@ function createComposer(): (mail: OutgoingMail) => { raw: Buffer; envelope: { fr
     return lastFrom;
   };
   return (mail) => {
+    // The channel checks the address before a message is rendered; this keeps every transport safe
+    // even when called on its own.
+    if (!isValidEmailAddress(mail.to.address)) {
+      throw Object.assign(new Error('invalid recipient address'), { code: 'EADDRESS' });
+    }
     const from = parseFrom(mail.from);
     const raw = composeMime({
       from: { name: from.name, address: from.address },

@@ -2,6 +2,7 @@
 // part, both UTF-8 and base64. nodemailer's general composer quoted-printable-encodes Japanese text
 // (three times its size) and was most of the CPU cost of a send; this one is a few string joins.
 import { createHash } from 'node:crypto';
+import { displayText } from '../../domain/display-text.ts';
 
 export interface MimeMessage {
   from: { name: string; address: string };
@@ -55,7 +56,7 @@ export function encodeWords(value: string): string {
 
 /** A mailbox header value: `"Name" <addr>` with the name encoded when it is not plain ASCII. */
 export function formatMailbox(mailbox: { name: string; address: string }): string {
-  const name = mailbox.name.replace(/[\r\n]+/g, ' ').trim();
+  const name = displayText(mailbox.name);
   if (!name) return `<${mailbox.address}>`;
   if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, '\\$&')}" <${mailbox.address}>`;
   return `${encodeWords(name)}${CRLF} <${mailbox.address}>`;
@@ -98,7 +99,7 @@ export function composeMime(m: MimeMessage): Buffer {
   const headers = [
     `From: ${formatMailbox(m.from)}`,
     `To: ${formatMailbox(m.to)}`,
-    `Subject: ${encodeWords(m.subject.replace(/[\r\n]+/g, ' '))}`,
+    `Subject: ${encodeWords(displayText(m.subject))}`,
     `Message-ID: ${m.messageId}`,
     `Date: ${m.date.toUTCString().replace('GMT', '+0000')}`,
     'MIME-Version: 1.0',

@@ -18,6 +18,7 @@
 //   4. otherwise the code: the tables below;
 //   5. anything else, including a thrown non-Error, is transient. A wrong "transient" costs a
 //      few capped, backed-off attempts; a wrong "permanent" silently loses a deadline notice.
+import { maskPersonalData } from '../../domain/mask.ts';
 import type { FailureKind } from '../channel.ts';
 
 export interface SmtpErrorClass {
@@ -48,6 +49,7 @@ export const FATAL_CODES = [
 
 /** Codes that concern this message or this recipient only. */
 export const PERMANENT_CODES = [
+  'EADDRESS', // the stored recipient address is not a valid mailbox (domain/email-address.ts)
   'EENVELOPE', // sender or recipients refused / invalid (without a reply code: e.g. no valid recipient)
   'EMESSAGE', // the message was refused
   'EMAXRECIPIENTS',
@@ -146,14 +148,9 @@ function kindOf(f: ErrorFields): FailureKind {
   return 'transient';
 }
 
-/** Masks every e-mail address in free text: `taro.yamada@example.jp` → `t***@example.jp`. */
+/** Masks every e-mail address in free text (IDN domains and quoted local parts too): see domain/mask.ts. */
 export function maskAddresses(text: string): string {
-  return text.replace(
-    /([^\s<>()[\]",;:@]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,}|\[[^\]]*\])/g,
-    (_m, local: string, domain: string) => {
-      return `${local.slice(0, 1)}***@${domain}`;
-    },
-  );
+  return maskPersonalData(text);
 }
 
 function safeText(text: string, max: number): string {

@@ -1,5 +1,6 @@
 // What a push notification says (product.md "Push"), and the Web Push options that go with it (RFC 8030).
 import { createHash } from 'node:crypto';
+import { notificationText } from '../../domain/display-text.ts';
 import type { Alert, Notice, OfficeSection } from '../../domain/types.ts';
 
 /** The JSON the service worker receives; it shows `title` and `body` with showNotification (plain text). */
@@ -96,13 +97,15 @@ export function buildPushPayload(notice: Notice, pushThresholdDays: number): Pus
   const parts = [`更新期限: ${counts.renewal}件`, `アセスメント未完了: ${counts.assessment}件`];
   // Overdue recipients are the most urgent news: say it first, and only when there is any.
   if (counts.overdue > 0) parts.unshift(`期限切れ: ${counts.overdue}件`);
+  // Office names are free text: one line, no bidi tricks, no markup a notification server would read.
+  const officeName = notificationText(office.name);
   return {
-    title: `期限アラート（${office.name}）`,
+    title: `期限アラート（${officeName}）`,
     body: parts.join('、'),
     data: {
       type: 'deadline_alert',
       office_id: office.id,
-      office_name: office.name,
+      office_name: officeName,
       renewal_count: counts.renewal,
       assessment_count: counts.assessment,
       overdue_count: counts.overdue,

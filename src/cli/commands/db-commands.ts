@@ -1,5 +1,6 @@
 // kigen migrate, kigen seed, kigen alerts: the database and the read path.
 import type { Command } from 'commander';
+import { KigenError } from '../../config/errors.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { createPlanReader } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
@@ -8,7 +9,12 @@ import { calendarDateIn } from '../../domain/calendar-date.ts';
 import { planChunks } from '../../run/plan.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatAlerts } from '../format.ts';
-import { positiveInt } from '../parse.ts';
+import { boundedInt, positiveInt, uuidArg } from '../parse.ts';
+
+/** seed --offices: a larger data set is a benchmark's job, and a typo such as 99999999999 must not start one. */
+export const MAX_SEED_OFFICES = 100_000;
+
+const n = (v: number) => v.toLocaleString('en-US');
 
 export function registerDbCommands(program: Command): void {
   addGlobalFlags(program.command('migrate').description('apply pending database migrations')).action(
@@ -26,12 +32,21 @@ export function registerDbCommands(program: Command): void {
     program
       .command('seed')
       .description('generate realistic demo data (deterministic for a seed)')
-      .requiredOption('--offices <n>', 'number of offices', positiveInt)
-      .option('--staff-per-office <n>', 'staff per office', positiveInt, DEFAULT_SEED_OPTIONS.staffPerOffice)
+      .requiredOption(
+        '--offices <n>',
+        `number of offices (at most ${n(MAX_SEED_OFFICES)})`,
+        boundedInt(MAX_SEED_OFFICES),
+      )
+      .option(
+        '--staff-per-office <n>',
+        'staff per office (at most 1,000)',
+        boundedInt(1000),
+        DEFAULT_SEED_OPTIONS.staffPerOffice,
+      )
       .option(
         '--recipients-per-office <n>',
-        'recipients per office',
-        positiveInt,
+        'recipients per office (at most 10,000)',
+        boundedInt(10_000),
         DEFAULT_SEED_OPTIONS.recipientsPerOffice,
       )
       .option('--seed <n>', 'random seed', positiveInt, DEFAULT_SEED_OPTIONS.seed)
@@ -83,30 +98,40 @@ export function registerDbCommands(program: Command): void {
       .command('alerts')
       .description('print the alerts of every office for a date')
       .option('--date <YYYY-MM-DD>', 'run date (default: today in the offices’ time zone)')
-      .option('--office <id>', 'only this office')
+      .option('--office <id>', 'only this office (its id)', uuidArg)
       .option('--chunk-size <n>', 'offices per read chunk', positiveInt)
       .option('--json', 'machine-readable output', false)
       .option('--stats', 'print statement counts on stderr', false),
   ).action(async (opts) => {
     const config = configFrom(opts, { chunkSize: 'KIGEN_CHUNK_SIZE' });
     const runDate = runDateFrom(opts.date, config);
-    await withApp(config, async (app) => {
-      const reader = createPlanReader(app.db, config.dataScope);
-      const offices = [];
-      for await (const chunk of planChunks(reader, {
-        runDate,
-        chunkSize: config.chunkSize,
-        grouping: config.emailGrouping,
-        push: false,
-        ...(opts.office ? { officeId: opts.office } : {}),
-      })) {
-        for (const office of chunk.offices) {
-          offices.push({ office, alerts: chunk.alertsByOffice.get(office.id) ?? [] });
+    await withApp(
+      config,
+      async (app) => {
+        const reader = createPlanReader(app.db, config.dataScope);
+        const offices = [];
+        for await (const chunk of planChunks(reader, {
+          runDate,
+          chunkSize: config.chunkSize,
+          grouping: config.emailGrouping,
+          push: false,
+          ...(opts.office ? { officeIds: [opts.office] } : {}),
+        })) {
+          for (const office of chunk.offices) {
+            offices.push({ office, alerts: chunk.alertsByOffice.get(office.id) ?? [] });
+          }
         }
-      }
-      if (opts.json) printJson({ runDate, timeZone: config.timeZone, offices });
-      else process.stdout.write(formatAlerts(runDate, config.timeZone, offices));
-      if (opts.stats) process.stderr.write(`statements: ${JSON.stringify(app.db.stats.snapshot())}\n`);
-    });
+        if (opts.office && offices.length === 0) {
+          throw new KigenError(
+            'OFFICE_NOT_FOUND',
+            `no live office ${opts.office} in the ${config.dataScope} data (deleted, or see --scope)`,
+          );
+        }
+        if (opts.json) printJson({ runDate, timeZone: config.timeZone, offices });
+        else process.stdout.write(formatAlerts(runDate, config.timeZone, offices));
+        if (opts.stats) process.stderr.write(`statements: ${JSON.stringify(app.db.stats.snapshot())}\n`);
+      },
+      { readOnly: true },
+    );
   });
 }

@@ -1,23 +1,25 @@
 // kigen demo, kigen schedule, kigen keys vapid, kigen preview: running and operating kigen.
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { previewEmail } from '../../channels/email/email-channel.ts';
 import { formatVapidEnv, generateVapidKeys } from '../../channels/push/vapid.ts';
-import { ConfigError, KigenError } from '../../config/errors.ts';
+import { ConfigError } from '../../config/errors.ts';
 import { createPlanReader } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
+import { liveOfficeIdsOfStaff, staffByIdOrEmail } from '../../db/staff-queries.ts';
 import { createStaffStore } from '../../db/staff-store.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
 import { createLogger } from '../../logger.ts';
-import { deliveryKey } from '../../run/deliver.ts';
-import { planChunks } from '../../run/plan.ts';
 import { checkCron, startSchedule } from '../../run/scheduler.ts';
+import { previewStaffEmails } from '../../run/staff-preview.ts';
 import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
-import { positiveInt } from '../parse.ts';
+import { positiveInt, staffArg } from '../parse.ts';
 import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
 import { startScheduleMetrics } from './schedule-metrics.ts';
 import { serveHint } from './serve-command.ts';
+
+const PREVIEW_FORMATS = ['text', 'html', 'eml-headers'] as const;
 
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
@@ -123,45 +125,54 @@ export function registerOpsCommands(program: Command): void {
   addGlobalFlags(
     program
       .command('preview')
-      .description('render the email a staff member would get for a date')
-      .requiredOption('--staff <email-or-id>', 'the staff member')
+      .description(
+        'render the email a staff member would get for a date (reads only their offices; writes nothing)',
+      )
+      .requiredOption('--staff <email-or-id>', 'the staff member: email (any case) or staff id', staffArg)
       .option('--date <YYYY-MM-DD>', 'run date (default: today)')
-      .option('--format <format>', 'text, html or eml-headers', 'text'),
+      .addOption(new Option('--format <format>', 'what to print').choices(PREVIEW_FORMATS).default('text')),
   ).action(async (opts) => {
     const config = configFrom(opts);
     const runDate = runDateFrom(opts.date, config);
-    await withApp(config, async (app) => {
-      const who = String(opts.staff);
-      const staff = await app.db.k
-        .selectFrom('staffs')
-        .select(['id', 'email'])
-        .where((eb) => (/^[0-9a-f-]{36}$/i.test(who) ? eb('id', '=', who) : eb('email', '=', who)))
-        .executeTakeFirst();
-      if (!staff) throw new KigenError('STAFF_NOT_FOUND', `no staff member with id or email "${who}"`);
-      for await (const chunk of planChunks(createPlanReader(app.db, config.dataScope), {
-        runDate,
-        chunkSize: config.chunkSize,
-        grouping: config.emailGrouping,
-        push: false,
-      })) {
-        const delivery = chunk.deliveries.find((d) => d.staffId === staff.id && d.channel === 'email');
-        if (!delivery) continue;
-        const preview = previewEmail(
-          { deliveryKey: deliveryKey(runDate, delivery), runDate, notice: delivery.payload.notice },
-          { from: config.mail.from, appName: config.mail.appName, dashboardUrl: config.mail.dashboardUrl },
+    await withApp(
+      config,
+      async (app) => {
+        const who = String(opts.staff);
+        const { emails } = await previewStaffEmails(
+          {
+            reader: createPlanReader(app.db, config.dataScope),
+            findStaff: (w) => staffByIdOrEmail(app.db, w),
+            officesOf: (id) => liveOfficeIdsOfStaff(app.db, id, config.dataScope),
+          },
+          { who, runDate, grouping: config.emailGrouping, chunkSize: config.chunkSize },
         );
-        if (opts.format === 'html') process.stdout.write(preview.html);
-        else {
+        if (emails.length === 0) {
           process.stdout.write(
-            `From: ${preview.from}\nTo: ${preview.to.name} <${preview.to.address}>\nSubject: ${preview.subject}\nMessage-ID: ${preview.messageId}\n\n`,
+            `${who} gets no email on ${runDate} (no alerts within their email threshold, or email is off)\n`,
           );
-          if (opts.format === 'text') process.stdout.write(preview.text);
+          return;
         }
-        return;
-      }
-      process.stdout.write(
-        `${who} gets no email on ${runDate} (no alerts within their email threshold, or email is off)\n`,
-      );
-    });
+        emails.forEach((email, i) => {
+          const preview = previewEmail(
+            { deliveryKey: email.deliveryKey, runDate, notice: email.notice },
+            {
+              from: config.mail.from,
+              appName: config.mail.appName,
+              dashboardUrl: config.mail.dashboardUrl,
+            },
+          );
+          // Per-office grouping: one email per office, each shown in turn.
+          if (i > 0) process.stdout.write(opts.format === 'html' ? '\n' : '\n\n');
+          if (opts.format === 'html') process.stdout.write(preview.html);
+          else {
+            process.stdout.write(
+              `From: ${preview.from}\nTo: ${preview.to.name} <${preview.to.address}>\nSubject: ${preview.subject}\nMessage-ID: ${preview.messageId}\n\n`,
+            );
+            if (opts.format === 'text') process.stdout.write(preview.text);
+          }
+        });
+      },
+      { readOnly: true },
+    );
   });
 }

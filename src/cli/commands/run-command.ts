@@ -172,11 +172,16 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
-      const summary = await withApp(config, async (app) => {
-        const s = await executeRun(app, runDate, opts, shutdown.signal);
-        await writeRunOutcome(app, s);
-        return s;
-      });
+      // A dry run writes nothing anywhere: no migration, no embedded database created.
+      const summary = await withApp(
+        config,
+        async (app) => {
+          const s = await executeRun(app, runDate, opts, shutdown.signal);
+          await writeRunOutcome(app, s);
+          return s;
+        },
+        { readOnly: Boolean(opts.dryRun) },
+      );
       printSummary(summary, opts.json);
     } finally {
       shutdown.dispose();

@@ -10,6 +10,7 @@ import {
   type SnapshotHeader,
   saveSnapshot,
   snapshotDir,
+  snapshotHeader,
   validateSnapshotName,
 } from '../../db/snapshot.ts';
 import { addGlobalFlags, configFrom, printJson, withApp } from '../context.ts';
@@ -86,6 +87,8 @@ export function registerSnapshotCommand(program: Command): void {
   ).action(async (name: string, opts) => {
     const config = configFrom(opts);
     const started = performance.now();
+    // A missing or corrupt file is reported before the database is opened (and never created).
+    await snapshotHeader(snapshotDir(config.dataDir), name);
     const restored = await withApp(config, async (app) => {
       const result = await restoreSnapshot(app.db, snapshotDir(config.dataDir), name, {
         replace: Boolean(opts.replace),

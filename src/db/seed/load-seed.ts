@@ -1,7 +1,7 @@
 // Bulk-loads generated demo data: COPY per table per batch of 1,000 offices (multi-row CSV on PGlite).
 import { sql } from 'kysely';
 import { KigenError } from '../../config/errors.ts';
-import type { Db } from '../database.ts';
+import { csvLines, type Db } from '../database.ts';
 import { generateSeed, SEED_COLUMNS, SEED_TABLES, type SeedBatch, type SeedOptions } from './generate.ts';
 
 export interface SeedCounts {
@@ -32,14 +32,17 @@ export async function truncateAll(db: Db): Promise<void> {
   await sql.raw(`TRUNCATE ${DATA_TABLES.join(', ')} RESTART IDENTITY CASCADE`).execute(db.k);
 }
 
+/**
+ * Generates and loads the demo data in one transaction: a seed stopped midway (Ctrl-C, a crash, a
+ * full disk) leaves the database as it was, with no half data set to clean up. With `reset`, the
+ * old data is truncated inside the same transaction.
+ */
 export async function seedDatabase(
   db: Db,
   options: SeedOptions & { reset: boolean },
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<SeedCounts> {
-  if (options.reset) {
-    await truncateAll(db);
-  } else {
+  if (!options.reset) {
     const existing = await db.k
       .selectFrom('offices')
       .select(db.k.fn.countAll<string>().as('n'))
@@ -61,13 +64,21 @@ export async function seedDatabase(
     pushSubscriptions: 0,
   };
   const batchOffices = 1000;
-  for (const batch of generateSeed(options, batchOffices)) {
-    for (const key of Object.keys(SEED_TABLES) as (keyof SeedBatch)[]) {
-      await db.copyRows(SEED_TABLES[key], SEED_COLUMNS[key], batch[key]);
-      counts[key] += batch[key].length;
+  await db.copySession('write', async (session) => {
+    if (options.reset) await session.execute(`TRUNCATE ${DATA_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    for (const batch of generateSeed(options, batchOffices)) {
+      for (const key of Object.keys(SEED_TABLES) as (keyof SeedBatch)[]) {
+        const rows = batch[key];
+        if (rows.length > 0) await session.copyIn(SEED_TABLES[key], SEED_COLUMNS[key], csvSource(rows));
+        counts[key] += rows.length;
+      }
+      onProgress(counts.offices, options.offices);
     }
-    onProgress(counts.offices, options.offices);
-  }
+  });
   await sql`ANALYZE`.execute(db.k);
   return counts;
+}
+
+async function* csvSource(rows: readonly (readonly unknown[])[]): AsyncGenerator<Uint8Array> {
+  yield Buffer.from([...csvLines(rows)].join(''), 'utf8');
 }

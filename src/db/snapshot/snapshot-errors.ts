@@ -9,6 +9,7 @@ export const SNAPSHOT_ERROR_CODES = [
   'SNAPSHOT_SCHEMA_MISMATCH',
   'SNAPSHOT_TARGET_NOT_EMPTY',
   'SNAPSHOT_TABLES_OUTDATED',
+  'SNAPSHOT_INVALID_ROWS',
 ] as const;
 export type SnapshotErrorCode = (typeof SNAPSHOT_ERROR_CODES)[number];
 

@@ -7,12 +7,17 @@
 // it describes the body (sizes, row counts, sha256). The writer therefore reserves a fixed-size
 // area, streams the body after it, and writes the header into the area at the end. The reader does
 // not depend on the size: the body starts after the first newline.
+//
+// Format 2: the header ends with `"headerSha256":"<hex>"`, the sha256 of the header's JSON text
+// with those 64 hex digits written as zeros. With `sha256` (of the body) inside it, every byte of
+// the file is covered: a changed createdAt or a flipped table size is "corrupt", not trusted.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SnapshotError } from './snapshot-errors.ts';
 
 export const SNAPSHOT_FORMAT = 'kigen-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 export const SNAPSHOT_EXTENSION = '.kigen-snapshot';
 /** Space the writer reserves for the header line; ours needs about 2 KB. */
 export const HEADER_BYTES = 16 * 1024;
@@ -43,6 +48,30 @@ export interface SnapshotHeader {
   tables: SnapshotTable[];
 }
 
+const HASH_FIELD = '"headerSha256":"';
+const HASH_PLACEHOLDER = '0'.repeat(64);
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The header's JSON text with its own checksum as the last field. */
+function signedHeaderJson(header: SnapshotHeader): string {
+  const { headerSha256: _old, ...fields } = header as SnapshotHeader & { headerSha256?: string };
+  const unsigned = JSON.stringify({ ...fields, headerSha256: HASH_PLACEHOLDER });
+  const at = unsigned.lastIndexOf(HASH_FIELD) + HASH_FIELD.length;
+  return `${unsigned.slice(0, at)}${sha256Hex(unsigned)}${unsigned.slice(at + 64)}`;
+}
+
+/** Whether the JSON text of a header carries the checksum of itself. */
+function headerChecksumMatches(json: string): boolean {
+  const at = json.lastIndexOf(HASH_FIELD) + HASH_FIELD.length;
+  if (at < HASH_FIELD.length) return false;
+  const stated = json.slice(at, at + 64);
+  if (!/^[0-9a-f]{64}$/.test(stated)) return false;
+  return sha256Hex(`${json.slice(0, at)}${HASH_PLACEHOLDER}${json.slice(at + 64)}`) === stated;
+}
+
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 
 /** The rule for snapshot names, for help texts and messages. */
@@ -65,9 +94,9 @@ export function snapshotPath(dir: string, name: string): string {
   return path.join(dir, `${validateSnapshotName(name)}${SNAPSHOT_EXTENSION}`);
 }
 
-/** The header line, padded to exactly HEADER_BYTES. */
+/** The header line with its checksum, padded to exactly HEADER_BYTES. */
 export function encodeHeader(header: SnapshotHeader): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = Buffer.from(signedHeaderJson(header), 'utf8');
   if (json.length > HEADER_BYTES - 1) {
     throw new Error(`snapshot header is ${json.length} bytes; more than the ${HEADER_BYTES - 1} reserved`);
   }
@@ -102,12 +131,17 @@ export async function readHeader(
     const newline = buffer.subarray(0, bytesRead).indexOf(0x0a);
     if (newline < 0) throw corrupt(name, 'it has no header line (not a kigen snapshot, or cut short)');
     let parsed: unknown;
+    // The padding after the JSON is not part of it (nor of its checksum).
+    const json = buffer.subarray(0, newline).toString('utf8').trimEnd();
     try {
-      parsed = JSON.parse(buffer.subarray(0, newline).toString('utf8'));
+      parsed = JSON.parse(json);
     } catch {
       throw corrupt(name, 'its header is not valid JSON (not a kigen snapshot?)');
     }
     const header = checkHeader(parsed, name);
+    if (!headerChecksumMatches(json)) {
+      throw corrupt(name, 'its header does not match its checksum (changed after it was saved)');
+    }
     const bodyOffset = newline + 1;
     if (size !== bodyOffset + header.bodyBytes) {
       throw corrupt(

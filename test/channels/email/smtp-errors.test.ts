@@ -113,7 +113,7 @@ describe('classifySmtpError', () => {
 
 describe('maskAddresses', () => {
   it.each([
-    ['mail to a@b.example failed', 'mail to a***@b.example failed'],
+    ['mail to a@b.example failed', 'mail to ***@b.example failed'],
     ['<hanako+tag@kigen.example.jp>', '<h***@kigen.example.jp>'],
     ['no address here', 'no address here'],
   ])('%s', (input, expected) => {

@@ -64,10 +64,12 @@ describe('buildPushPayload', () => {
     expect(JSON.stringify(payload)).not.toMatch(/山田|鈴木/);
   });
 
-  it('carries a hostile office name as plain JSON text', () => {
+  it('carries a hostile office name as plain JSON text, its markup characters full-width', () => {
     const office = { id: 'o-x', name: '<img src=x onerror=alert(1)>"\\' };
     const payload = buildPushPayload(pushNotice([renewal('A B', 1)], office), 10);
-    expect(JSON.parse(JSON.stringify(payload)).title).toBe(`期限アラート（${office.name}）`);
+    expect(JSON.parse(JSON.stringify(payload)).title).toBe(
+      '期限アラート（＜img src=x onerror=alert(1)＞"\\）',
+    );
   });
 
   it.each([0, 2])('rejects a notice with %i sections', (count) => {
@@ -110,5 +112,18 @@ describe('pushTopic', () => {
   it('is stable per office and differs between offices', () => {
     expect(pushTopic('office-a')).toBe(pushTopic('office-a'));
     expect(pushTopic('office-a')).not.toBe(pushTopic('office-b'));
+  });
+});
+
+describe('office names from the database (hostile free text)', () => {
+  it('reach title and data without line breaks, bidi controls or markup', () => {
+    const office = { id: OFFICE.id, name: 'ひまわり\r\n<b>至急</b>\u202eevil\u2066 & co\u0000' };
+    const payload = buildPushPayload(pushNotice([overdue('山田 太郎')], office), 10);
+    for (const text of [payload.title, payload.data.office_name]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
+      expect(text).not.toMatch(/[\r\n\u0000\u202e\u2066<>&]/);
+    }
+    expect(payload.data.office_name).toBe('ひまわり ＜b＞至急＜/b＞evil ＆ co');
+    expect(payload.title).toBe('期限アラート（ひまわり ＜b＞至急＜/b＞evil ＆ co）');
   });
 });
