@@ -4,6 +4,7 @@ import { registerDbCommands } from './commands/db-commands.ts';
 import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
+import { registerWorkerCommands } from './commands/worker-commands.ts';
 import { exitCodeFor } from './context.ts';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerOpsCommands(program);
   registerSnapshotCommand(program);
+  registerWorkerCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
 import { ConfigError, maskUrlPassword } from './errors.ts';
+import { parseSenders, type SenderAccount } from './senders.ts';
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -96,6 +97,18 @@ const envSchema = z.object({
   KIGEN_SCHEDULE_CRON: z.string().default('0 9 * * *'),
   /** Log level: fatal, error, warn, info, debug, trace, silent. Default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Several sender accounts: a JSON array or the path of a JSON file. Unset: one sender from SMTP_URL, MAIL_FROM, KIGEN_SEND_RATE, KIGEN_DAILY_QUOTA */
+  KIGEN_SENDERS: z.string().optional(),
+  /** kigen worker: seconds a worker holds the deliveries it claimed (renewed every third of it). Default 60 */
+  KIGEN_LEASE_SECONDS: int(3, 3600).default(60),
+  /** kigen worker: heartbeat of a running job; a worker silent for this long has its jobs retried elsewhere. Default 30 */
+  KIGEN_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
+  /** kigen worker: jobs of each queue one worker runs at once. Default 2 */
+  KIGEN_WORKER_CONCURRENCY: int(1, 100).default(2),
+  /** kigen worker: how often the queue looks for jobs of dead workers, seconds. Default 30 */
+  KIGEN_QUEUE_MONITOR_SECONDS: int(1, 600).default(30),
+  /** kigen worker: how often a distributed run checks whether it is finished, seconds. Default 10 */
+  KIGEN_WATCH_SECONDS: int(1, 600).default(10),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -134,6 +147,16 @@ export interface Config {
   push: { publicKey: string; privateKey: string; subject: string; ttlSeconds: number } | null;
   scheduleCron: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Sender accounts for email: KIGEN_SENDERS, or one built from the single-sender variables. */
+  senders: SenderAccount[];
+  /** The distributed mode (kigen worker). */
+  worker: {
+    leaseSeconds: number;
+    heartbeatSeconds: number;
+    concurrency: number;
+    monitorSeconds: number;
+    watchSeconds: number;
+  };
 }
 
 /**
@@ -191,6 +214,30 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
     if (!(error instanceof ClosureSpecError)) throw error;
     problems.push(...error.problems.map((p) => `KIGEN_CLOSURES: ${p} (e.g. 12-29..01-03,08-15)`));
   }
+  const outboxDir = path.join(path.resolve(cwd, e.KIGEN_DATA_DIR ?? '.kigen'), 'outbox');
+  const senderList = parseSenders(e.KIGEN_SENDERS, {
+    single: {
+      name: 'default',
+      transport: e.SMTP_URL
+        ? {
+            kind: 'smtp',
+            url: e.SMTP_URL,
+            pool: {
+              maxConnections: Number(e.SMTP_POOL_SIZE ?? e.KIGEN_SEND_CONCURRENCY),
+              maxMessages: Number(e.SMTP_MAX_MESSAGES),
+            },
+          }
+        : { kind: 'outbox', dir: outboxDir },
+      from: e.MAIL_FROM,
+      ratePerSecond: Number(e.KIGEN_SEND_RATE),
+      dailyQuota: Number(e.KIGEN_DAILY_QUOTA),
+    },
+    outboxDir,
+    poolSize: Number(e.SMTP_POOL_SIZE ?? e.KIGEN_SEND_CONCURRENCY ?? 10),
+    maxMessages: Number(e.SMTP_MAX_MESSAGES ?? 1000),
+    cwd,
+  });
+  problems.push(...senderList.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(cwd, e.KIGEN_DATA_DIR);
@@ -253,7 +300,20 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
         : null,
     scheduleCron: e.KIGEN_SCHEDULE_CRON,
     logLevel: e.LOG_LEVEL,
+    senders: senderList.senders,
+    worker: {
+      leaseSeconds: e.KIGEN_LEASE_SECONDS,
+      heartbeatSeconds: e.KIGEN_JOB_HEARTBEAT_SECONDS,
+      concurrency: e.KIGEN_WORKER_CONCURRENCY,
+      monitorSeconds: e.KIGEN_QUEUE_MONITOR_SECONDS,
+      watchSeconds: e.KIGEN_WATCH_SECONDS,
+    },
   };
+  if (!e.KIGEN_SENDERS && config.mail.transport.kind === 'smtp' && config.mail.transport.oauth2) {
+    // The single sender keeps its OAuth2 settings.
+    const first = config.senders[0];
+    if (first?.transport.kind === 'smtp') first.transport.oauth2 = config.mail.transport.oauth2;
+  }
   return deepFreeze(config);
 }
 

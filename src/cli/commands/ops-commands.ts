@@ -14,6 +14,7 @@ import { checkCron, startSchedule } from '../../run/scheduler.ts';
 import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
 import { positiveInt } from '../parse.ts';
 import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
+import { scheduleOnQueue } from './worker-commands.ts';
 
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
@@ -66,6 +67,7 @@ export function registerOpsCommands(program: Command): void {
       .description('stay running and start the run every business day (KIGEN_SCHEDULE_CRON, default 09:00)'),
   ).action(async (opts) => {
     const config = configFrom(opts);
+    if (config.database.kind === 'postgres') return scheduleOnQueue(config);
     const cronProblem = checkCron(config.scheduleCron, config.timeZone);
     if (cronProblem) throw new ConfigError([cronProblem]);
     const shutdown = shutdownSignal((name) =>

@@ -10,12 +10,14 @@ import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../
 import { formatSummary } from '../format.ts';
 import { favourSpeedOverMemory } from '../node-flags.ts';
 import { positiveInt } from '../parse.ts';
+import { runViaWorkers } from './worker-commands.ts';
 
 export interface RunFlags {
   date?: string;
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
+  viaWorkers?: boolean;
 }
 
 /** Runs one date with the app's resources. SIGINT/SIGTERM once drains in-flight sends; twice exits. */
@@ -154,7 +156,8 @@ export function registerRunCommand(program: Command): void {
       .option('--force', 'run on a weekend, holiday or closure day too', false)
       .option('--json', 'print the summary as JSON (a dry run also lists every notice)', false)
       .option('--chunk-size <n>', 'offices per planning chunk', positiveInt)
-      .option('--concurrency <n>', 'messages in flight at once', positiveInt),
+      .option('--concurrency <n>', 'messages in flight at once', positiveInt)
+      .option('--via-workers', 'hand the date to kigen worker processes and follow it (PostgreSQL)', false),
   ).action(async (opts) => {
     const config = configFrom(opts, { chunkSize: 'KIGEN_CHUNK_SIZE', concurrency: 'KIGEN_SEND_CONCURRENCY' });
     const runDate = runDateFrom(opts.date, config);
@@ -165,7 +168,10 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
-      const summary = await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal));
+      const summary =
+        opts.viaWorkers && !opts.dryRun
+          ? await runViaWorkers(config, runDate, opts, shutdown.signal)
+          : await withApp(config, (app) => executeRun(app, runDate, opts, shutdown.signal));
       printSummary(summary, opts.json);
     } finally {
       shutdown.dispose();
