@@ -51,6 +51,8 @@ interface WatchJobData {
   runDate: string;
   scope: DataScope;
   attempt: number;
+  /** The run job's id: every id derived for this run's jobs starts from it. */
+  origin: string;
   pass: number;
   requeues: number;
   startedAt: number;
@@ -153,18 +155,21 @@ export async function startWorker(ctx: WorkerContext): Promise<void> {
     if (started.kind !== 'started') return { result: started.kind };
     const { run, attempt, chunks } = started;
     const base = { runId: run.id, runDate, scope: data.scope, attempt };
+    // Ids derive from this job's id: its retry adds nothing new, while a later request is a new job
+    // (run ids alone could repeat after the tables are emptied).
+    const origin = (job as Job<RunJobData>).id;
     if (chunks.length > 0)
       await boss.insert(
         QUEUES.plan,
         chunks.map((c) => ({
-          id: jobId(`plan:${run.id}:${attempt}:${c.chunkNo}`),
+          id: jobId(`plan:${origin}:${c.chunkNo}`),
           data: { ...base, ...c } satisfies PlanJobData,
         })),
       );
     await boss.insert(QUEUES.watch, [
       {
-        id: jobId(`watch:${run.id}:${attempt}:0`),
-        data: { ...base, pass: 0, requeues: 0, startedAt: Date.now() } satisfies WatchJobData,
+        id: jobId(`watch:${origin}:0`),
+        data: { ...base, origin, pass: 0, requeues: 0, startedAt: Date.now() } satisfies WatchJobData,
         startAfter: 1,
       },
     ]);
@@ -179,7 +184,7 @@ export async function startWorker(ctx: WorkerContext): Promise<void> {
       push: pushEnabled,
       senders,
     });
-    await enqueueSends(routed, d, `${d.runId}:${d.attempt}:${d.chunkNo}`);
+    await enqueueSends(routed, d, (job as Job<PlanJobData>).id);
     return { planned: routed.planned, unassigned: routed.unassigned };
   });
 
@@ -239,11 +244,11 @@ export async function startWorker(ctx: WorkerContext): Promise<void> {
     let requeues = d.requeues;
     if (result.kind === 'requeue') {
       requeues += 1;
-      await enqueueSends(result.routed, d, `${d.runId}:${d.attempt}:requeue${requeues}`);
+      await enqueueSends(result.routed, d, `${d.origin}:requeue${requeues}`);
     }
     await boss.insert(QUEUES.watch, [
       {
-        id: jobId(`watch:${d.runId}:${d.attempt}:${d.pass + 1}`),
+        id: jobId(`watch:${d.origin}:${d.pass + 1}`),
         data: { ...d, pass: d.pass + 1, requeues } satisfies WatchJobData,
         startAfter: result.kind === 'requeue' ? 1 : config.worker.watchSeconds,
       },
