@@ -205,6 +205,10 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
   if (e.VAPID_SUBJECT && !/^(mailto:|https:)/.test(e.VAPID_SUBJECT)) {
     problems.push('VAPID_SUBJECT: must start with mailto: or https:');
   }
+  if (parsed.success && e.KIGEN_LEASE_SECONDS * 1000 < 2 * e.KIGEN_SEND_TIMEOUT_MS)
+    problems.push(
+      'KIGEN_LEASE_SECONDS: must be at least twice KIGEN_SEND_TIMEOUT_MS (a send started before the lease’s deadline must end before the lease does)',
+    );
   if (parsed.success && e.KIGEN_RETRY_MAX_MS < e.KIGEN_RETRY_BASE_MS)
     problems.push('KIGEN_RETRY_MAX_MS: must be at least KIGEN_RETRY_BASE_MS');
   let closures: ClosureRange[] = [];
