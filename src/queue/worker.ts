@@ -77,23 +77,29 @@ export function senderCapacities(config: Readonly<Config>): SenderCapacity[] {
   }));
 }
 
-/** The date of the latest occurrence of `cron` at or before `now`, in `timeZone`. */
+/**
+ * The date (in `timeZone`) of the latest occurrence of `cron` at or before `now`: looked for in the
+ * last hour, then day, week and month, so a frequent and a daily cron both take a page or two.
+ */
 export function latestOccurrenceDate(
   boss: PgBoss,
   cron: string,
   timeZone: string,
   now = new Date(),
 ): string | null {
-  let from = new Date(now.getTime() - 8 * 86_400_000);
-  let latest: Date | null = null;
-  for (let page = 0; page < 20; page++) {
-    const next = boss.previewSchedule(cron, { tz: timeZone, from, count: 1000 });
-    for (const d of next) if (d.getTime() <= now.getTime()) latest = d;
-    const last = next.at(-1);
-    if (!last || last.getTime() > now.getTime() || next.length < 1000) break;
-    from = last;
+  for (const hours of [1, 25, 8 * 24, 32 * 24]) {
+    let from = new Date(now.getTime() - hours * 3600_000);
+    let latest: Date | null = null;
+    for (let page = 0; page < 100; page++) {
+      const next = boss.previewSchedule(cron, { tz: timeZone, from, count: 100 });
+      for (const d of next) if (d.getTime() <= now.getTime()) latest = d;
+      const last = next.at(-1);
+      if (!last || last.getTime() > now.getTime() || next.length < 100) break;
+      from = last;
+    }
+    if (latest) return calendarDateIn(latest, timeZone);
   }
-  return latest ? calendarDateIn(latest, timeZone) : null;
+  return null;
 }
 
 /** Registers the handlers of every queue; resolves once they are polling. */
