@@ -166,13 +166,24 @@ export async function unleasedPending(
 }
 
 /** The last office id of each chunk of `size` live offices, in order (the last chunk may be smaller). */
-export async function chunkBounds(k: Kysely<Database>, scope: DataScope, size: number): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    SELECT id FROM (
+export async function chunkBounds(
+  k: Kysely<Database>,
+  scope: DataScope,
+  size: number,
+): Promise<{ lastIds: string[]; offices: number }> {
+  const { rows } = await sql<{ id: string; total: string }>`
+    SELECT id, total FROM (
       SELECT id, row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total
         FROM offices WHERE deleted_at IS NULL AND is_test_data = ${scope === 'test'}
     ) s WHERE n % ${size} = 0 OR n = total ORDER BY id`.execute(k);
-  return rows.map((r) => r.id);
+  return { lastIds: rows.map((r) => r.id), offices: Number(rows[0]?.total ?? 0) };
+}
+
+/** Staff members with at least one delivery in the run. */
+export async function staffOfRun(k: Kysely<Database>, runId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(DISTINCT staff_id)::int AS n FROM deliveries WHERE run_id = ${runId}`.execute(k);
+  return rows[0]?.n ?? 0;
 }
 
 /** The run row of (date, scope), if any, with its stored summary. */
@@ -228,6 +239,7 @@ export function createQueuedRunStore(db: Db): QueuedRunStore & { leases: LeaseSt
         senders.map((s) => ({ sender: s.name, includeUnnamed: s.includeUnnamed })),
       ),
     failureCounts: (runId) => failureCountsOf(k, runId),
+    staffCount: (runId) => staffOfRun(k, runId),
     leases: {
       claim: (opts) => claimDeliveries(k, opts),
       renew: (owner, seconds) => renewLeases(k, owner, seconds),

@@ -53,6 +53,8 @@ interface WatchJobData {
   attempt: number;
   /** The run job's id: every id derived for this run's jobs starts from it. */
   origin: string;
+  /** Live offices when the run started, for the summary. */
+  offices: number;
   pass: number;
   requeues: number;
   startedAt: number;
@@ -159,7 +161,7 @@ export async function startWorker(ctx: WorkerContext): Promise<void> {
       },
     );
     if (started.kind !== 'started') return { result: started.kind };
-    const { run, attempt, chunks } = started;
+    const { run, attempt, chunks, offices } = started;
     const base = { runId: run.id, runDate, scope: data.scope, attempt };
     // Ids derive from this job's id: its retry adds nothing new, while a later request is a new job
     // (run ids alone could repeat after the tables are emptied).
@@ -175,7 +177,14 @@ export async function startWorker(ctx: WorkerContext): Promise<void> {
     await boss.insert(QUEUES.watch, [
       {
         id: jobId(`watch:${origin}:0`),
-        data: { ...base, origin, pass: 0, requeues: 0, startedAt: Date.now() } satisfies WatchJobData,
+        data: {
+          ...base,
+          origin,
+          offices,
+          pass: 0,
+          requeues: 0,
+          startedAt: Date.now(),
+        } satisfies WatchJobData,
         startAfter: 1,
       },
     ]);

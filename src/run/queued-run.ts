@@ -13,7 +13,8 @@ import { type ChannelTotals, emptyTotals, type RunSummary, statusAndExit } from 
 /** What the distributed run needs from storage beyond the RunStore (db/lease-queries.ts). */
 export interface QueuedRunStore {
   runs: RunStore;
-  chunkBounds(scope: DataScope, size: number): Promise<string[]>;
+  /** Last office id of each chunk, and the number of live offices. */
+  chunkBounds(scope: DataScope, size: number): Promise<{ lastIds: string[]; offices: number }>;
   pendingIdsForKeys(
     runDate: string,
     keys: ReadonlyArray<{ staffId: string; channel: ChannelName; device: string; officeKey: string }>,
@@ -24,6 +25,8 @@ export interface QueuedRunStore {
     senders: ReadonlyArray<{ name: string; includeUnnamed: boolean }>,
   ): Promise<Map<string, number>>;
   failureCounts(runId: string): Promise<FailureCount[]>;
+  /** Staff members with a delivery in the run. */
+  staffCount(runId: string): Promise<number>;
 }
 
 export interface SenderCapacity {
@@ -45,7 +48,7 @@ export type StartResult =
   | { kind: 'skipped'; reason: string }
   | { kind: 'done'; runId: string }
   | { kind: 'busy'; runId: string }
-  | { kind: 'started'; run: RunRow; attempt: number; chunks: ChunkBounds[] };
+  | { kind: 'started'; run: RunRow; attempt: number; chunks: ChunkBounds[]; offices: number };
 
 /** The run job: gate → claim the run row → chunk bounds (one statement). The caller enqueues the plan jobs. */
 export async function startQueuedRun(
@@ -76,18 +79,22 @@ export async function startQueuedRun(
       return { kind: 'busy', runId: run.id };
     }
     if (req.scheduled && run.status === 'completed') return { kind: 'done', runId: run.id };
+    // A `kigen run` in one process holds the run's lock while it works: leave the date to it.
+    const release = await deps.store.runs.lock(run);
+    if (!release) return { kind: 'busy', runId: run.id };
+    await release();
     await deps.store.runs.resume(run, req.owner);
     if (run.status !== 'skipped') await deps.store.runs.requeueFailed(run.id);
     attempt = run.attempts + 1;
   }
-  const bounds = await deps.store.chunkBounds(req.scope, req.chunkSize);
+  const { lastIds: bounds, offices } = await deps.store.chunkBounds(req.scope, req.chunkSize);
   const chunks = bounds.map((lastId, i) => ({
     chunkNo: i,
     afterId: i === 0 ? null : (bounds[i - 1] ?? null),
     lastId,
   }));
   log.info({ chunks: chunks.length, attempt }, 'run started on the workers');
-  return { kind: 'started', run: { ...run, status: 'running' }, attempt, chunks };
+  return { kind: 'started', run: { ...run, status: 'running' }, attempt, chunks, offices };
 }
 
 export interface SendBatchPlan {
@@ -231,6 +238,7 @@ export async function watchQueuedRun(
     startedAt: number;
     timeZone: string;
     pushEnabled: boolean;
+    offices?: number;
   },
   senders: readonly SenderCapacity[],
 ): Promise<WatchResult> {
@@ -265,6 +273,7 @@ async function queuedRunSummary(
     startedAt: number;
     timeZone: string;
     pushEnabled: boolean;
+    offices?: number;
   },
   senders: readonly SenderCapacity[],
   dead: number,
@@ -288,8 +297,8 @@ async function queuedRunSummary(
     exitCode: 0,
     message: '',
     resumed: job.attempt > 1,
-    offices: 0,
-    staff: 0,
+    offices: job.offices ?? 0,
+    staff: await store.staffCount(job.runId),
     deliveries,
     totals,
     failures: await store.failureCounts(job.runId),

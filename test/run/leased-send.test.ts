@@ -51,7 +51,7 @@ describe.each(testEngines())('ledger lease on %s', (engine) => {
         runDate: RUN_DATE,
         scope: 'production',
         afterId: null,
-        lastId: bounds.at(-1) as string,
+        lastId: bounds.lastIds.at(-1) as string,
       },
       { chunkSize: 1000, grouping: 'digest', push: false, senders: [SENDER] },
     );

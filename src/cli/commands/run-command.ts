@@ -10,7 +10,7 @@ import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../
 import { formatSummary } from '../format.ts';
 import { favourSpeedOverMemory } from '../node-flags.ts';
 import { positiveInt } from '../parse.ts';
-import { runViaWorkers } from './worker-commands.ts';
+import { refuseSenderListInProcess, runViaWorkers } from './worker-commands.ts';
 
 export interface RunFlags {
   date?: string;
@@ -168,6 +168,7 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
+      if (!opts.viaWorkers && !opts.dryRun) refuseSenderListInProcess(config);
       const summary =
         opts.viaWorkers && !opts.dryRun
           ? await runViaWorkers(config, runDate, opts, shutdown.signal)
