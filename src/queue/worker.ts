@@ -89,14 +89,15 @@ export function latestOccurrenceDate(
   timeZone: string,
   now = new Date(),
 ): string | null {
+  // Small pages: pg-boss gives a preview one second of CPU, which a loaded machine can run out of.
   for (const hours of [1, 25, 8 * 24, 32 * 24]) {
     let from = new Date(now.getTime() - hours * 3600_000);
     let latest: Date | null = null;
-    for (let page = 0; page < 100; page++) {
-      const next = boss.previewSchedule(cron, { tz: timeZone, from, count: 100 });
+    for (let page = 0; page < 200; page++) {
+      const next = boss.previewSchedule(cron, { tz: timeZone, from, count: 10 });
       for (const d of next) if (d.getTime() <= now.getTime()) latest = d;
       const last = next.at(-1);
-      if (!last || last.getTime() > now.getTime() || next.length < 100) break;
+      if (!last || last.getTime() > now.getTime() || next.length < 10) break;
       from = last;
     }
     if (latest) return calendarDateIn(latest, timeZone);
