@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
 import { ConfigError, maskUrlPassword } from './errors.ts';
-import { parseSenders, type SenderAccount } from './senders.ts';
+import { parseSenders, type SenderAccount, type SenderTransport } from './senders.ts';
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -132,14 +132,7 @@ export interface Config {
     outcomeFlushMs: number;
   };
   mail: {
-    transport:
-      | { kind: 'outbox'; dir: string }
-      | {
-          kind: 'smtp';
-          url: string;
-          pool: { maxConnections: number; maxMessages: number };
-          oauth2?: { user: string; clientId: string; clientSecret: string; refreshToken: string };
-        };
+    transport: SenderTransport;
     from: string;
     appName: string;
     dashboardUrl: string;

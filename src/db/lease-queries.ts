@@ -9,28 +9,8 @@ import type { LeaseStore } from '../run/leased-send.ts';
 import type { DataScope, PendingDelivery } from '../run/ports.ts';
 import type { QueuedRunStore } from '../run/queued-run.ts';
 import type { Db } from './database.ts';
-import { createRunStore, writeOutcomes } from './run-store.ts';
+import { createRunStore, type PendingRow, toPendingDelivery, writeOutcomes } from './run-store.ts';
 import type { Database } from './schema.ts';
-
-type PendingRow = {
-  id: string;
-  staff_id: string;
-  channel: ChannelName;
-  device: string;
-  office_key: string;
-  attempts: number;
-  payload: PendingDelivery['payload'] | string;
-};
-
-const toPending = (r: PendingRow): PendingDelivery => ({
-  id: String(r.id),
-  staffId: r.staff_id,
-  channel: r.channel,
-  device: r.device,
-  officeKey: r.office_key,
-  attempts: r.attempts,
-  payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-});
 
 /** Who may count against a sender's quota: its own rows, and for the first sender also rows sent before senders were recorded. */
 export interface QuotaKey {
@@ -78,7 +58,7 @@ export async function claimDeliveries(
   const quota = opts.quota;
   if (!quota || quota.dailyQuota <= 0) {
     const { rows } = await claim(k, null);
-    return { rows: rows.map(toPending).sort(byId), quotaRemaining: null };
+    return { rows: rows.map(toPendingDelivery).sort(byId), quotaRemaining: null };
   }
   return k.transaction().execute(async (trx) => {
     // One claimer per sender at a time, on every machine: the count and the claim cannot interleave.
@@ -87,7 +67,7 @@ export async function claimDeliveries(
     const left = Math.max(0, quota.dailyQuota - (used[0]?.n ?? 0));
     if (left === 0) return { rows: [], quotaRemaining: 0 };
     const { rows } = await claim(trx, left);
-    return { rows: rows.map(toPending).sort(byId), quotaRemaining: left - rows.length };
+    return { rows: rows.map(toPendingDelivery).sort(byId), quotaRemaining: left - rows.length };
   });
 }
 

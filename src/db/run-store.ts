@@ -52,6 +52,27 @@ const toRun = (r: RunDbRow): RunRow => ({
   owner: r.owner,
 });
 
+/** A pending delivery as SELECT id, staff_id, channel, device, office_key, attempts, payload returns it. */
+export interface PendingRow {
+  id: string;
+  staff_id: string;
+  channel: ChannelName;
+  device: string;
+  office_key: string;
+  attempts: number;
+  payload: PendingDelivery['payload'] | string;
+}
+
+export const toPendingDelivery = (r: PendingRow): PendingDelivery => ({
+  id: String(r.id),
+  staffId: r.staff_id,
+  channel: r.channel,
+  device: r.device,
+  officeKey: r.office_key,
+  attempts: r.attempts,
+  payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+});
+
 /** A stable 31-bit advisory-lock key for a run. */
 function lockKey(run: RunRow): number {
   return createHash('sha256').update(`kigen-run:${run.runDate}:${run.scope}`).digest().readUInt32BE(0) >>> 1;
@@ -126,27 +147,11 @@ export function createRunStore(db: Db): RunStore {
       return Number(result.numAffectedRows ?? 0);
     },
     async pendingDeliveries(runId, afterId, limit) {
-      const { rows } = await sql<{
-        id: string;
-        staff_id: string;
-        channel: ChannelName;
-        device: string;
-        office_key: string;
-        attempts: number;
-        payload: PendingDelivery['payload'] | string;
-      }>`
+      const { rows } = await sql<PendingRow>`
         SELECT id, staff_id, channel, device, office_key, attempts, payload FROM deliveries
          WHERE run_id = ${runId} AND status = 'pending' AND id > ${afterId ?? '0'}::bigint
          ORDER BY id LIMIT ${limit}`.execute(k);
-      return rows.map((r) => ({
-        id: String(r.id),
-        staffId: r.staff_id,
-        channel: r.channel,
-        device: r.device,
-        officeKey: r.office_key,
-        attempts: r.attempts,
-        payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-      }));
+      return rows.map(toPendingDelivery);
     },
     recordOutcomes: (outcomes, audits) => writeOutcomes(k, outcomes, audits, null),
     async emailsSentSince(hours) {

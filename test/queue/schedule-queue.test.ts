@@ -6,18 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { calendarDateIn } from '../../src/domain/calendar-date.ts';
 import { openQueue, QUEUES } from '../../src/queue/kigen-queue.ts';
 import { smtpSinksPerTest } from '../helpers/smtp-server.ts';
+import { QUICK_WORKER_ENV } from '../helpers/worker-env.ts';
 import { type CliResult, type CliTarget, cliTarget, startNode } from '../run/cli-process.ts';
 import { messageIdCounts, RUN_DATE } from '../run/harness.ts';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
-const QUICK = {
-  KIGEN_WATCH_SECONDS: '1',
-  KIGEN_QUEUE_MONITOR_SECONDS: '1',
-  KIGEN_JOB_HEARTBEAT_SECONDS: '10',
-  KIGEN_LEASE_SECONDS: '6',
-  KIGEN_SEND_TIMEOUT_MS: '3000',
-  KIGEN_OUTCOME_FLUSH_MS: '100',
-};
+const QUICK = { ...QUICK_WORKER_ENV };
 
 describe.skipIf(!onPostgres)('the queued schedule and the dead-letter queue on PostgreSQL', () => {
   const sink = smtpSinksPerTest();

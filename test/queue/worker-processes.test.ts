@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { smtpSinksPerTest } from '../helpers/smtp-server.ts';
+import { QUICK_WORKER_ENV } from '../helpers/worker-env.ts';
 import {
   type CliResult,
   type CliTarget,
@@ -18,16 +19,7 @@ import { messageIdCounts, RUN_DATE } from '../run/harness.ts';
 const EXPECTED = 40;
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-/** Quick timings for tests: a dead worker's job is retried after ~11 s, its leases free after 6 s. */
-const QUICK = {
-  KIGEN_WATCH_SECONDS: '1',
-  KIGEN_QUEUE_MONITOR_SECONDS: '1',
-  KIGEN_JOB_HEARTBEAT_SECONDS: '10',
-  KIGEN_LEASE_SECONDS: '6',
-  KIGEN_SEND_TIMEOUT_MS: '3000',
-  KIGEN_OUTCOME_FLUSH_MS: '100',
-  KIGEN_CHUNK_SIZE: '1',
-};
+const QUICK = { ...QUICK_WORKER_ENV, KIGEN_CHUNK_SIZE: '1' };
 
 interface Worker {
   child: ChildProcess;
