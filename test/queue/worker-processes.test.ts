@@ -117,7 +117,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     expect(duplicates).toBeLessThanOrEqual(7);
     expect(atKill).toBeLessThan(EXPECTED);
     await stopAll();
-  }, 120_000);
+  }, 180_000);
 
   it('SIGTERM finishes in-flight sends, records them, hands the rest back and exits 0; another worker finishes', async () => {
     const prepared = await prepare();
@@ -152,7 +152,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     expect(server.count).toBe(EXPECTED);
     expect([...messageIdCounts(server).values()].every((c) => c === 1)).toBe(true);
     await stopAll();
-  }, 120_000);
+  }, 180_000);
 
   it('three workers sharing a sender limited to 5/s never exceed 5 (+1 burst) in any one-second window at the server', async () => {
     const prepared = await prepare();
@@ -169,7 +169,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     // The limit is not trivially met by sending slowly: 40 emails at 5/s take about 8 s.
     expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeLessThan(12_000);
     await stopAll();
-  }, 120_000);
+  }, 180_000);
 
   it('two sender accounts with quotas 12 and 13 across three workers send exactly 25 and say the rest stays pending', async () => {
     const prepared = await prepare();
@@ -196,7 +196,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     expect(again.code).toBe(1);
     expect(a.count + b.count).toBe(25);
     await stopAll();
-  }, 120_000);
+  }, 180_000);
 
   it('kigen worker and kigen queue refuse the embedded database with exit code 2', async () => {
     const r = await startNode('src/cli/main.ts', ['worker'], { KIGEN_DATA_DIR: '/nonexistent/kigen' }).result;
