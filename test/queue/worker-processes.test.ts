@@ -48,7 +48,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     workers.push(w);
     await new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${seen}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${seen}`)), 60_000);
       w.child.stderr?.on('data', (chunk: Buffer) => {
         seen += chunk.toString();
         if (/job queue/.test(seen)) {
@@ -88,7 +88,7 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
       const stopped = await stopAll();
       expect(stopped.map((r) => r.code)).toEqual(Array(n).fill(0));
     },
-    90_000,
+    180_000,
   );
 
   it('a worker killed with SIGKILL mid-send loses nothing; duplicates stay within its messages in flight', async () => {
