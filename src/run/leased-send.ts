@@ -143,6 +143,11 @@ export async function sendLeasedBatch(
       clock.now() < deadline ? channel.send(message, signal) : Promise.resolve(lost()),
     close: async () => {},
   });
+  // One active job per sender, but each job's token bucket starts with a token: without this pause the
+  // first send of a job could follow the previous job's last one (on another machine) at once, one
+  // above the rate in that second.
+  const rate = batch.sender ? batch.sender.ratePerSecond : 0;
+  if (rate > 0) await clock.sleep(1000 / rate, batch.signal);
   let writeError: unknown = null;
   const buffer = createOutcomeBuffer(
     { recordOutcomes: (o, a) => deps.store.recordOutcomes(batch.owner, o, a) },
