@@ -5,6 +5,7 @@ import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
+import { registerWorkerCommands } from './commands/worker-commands.ts';
 import { exitCodeFor } from './context.ts';
 import { dropOutputWhenReaderGoes, setUpProgram } from './program-setup.ts';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerOpsCommands(program);
   registerSnapshotCommand(program);
   registerServeCommand(program);
+  registerWorkerCommands(program);
   return setUpProgram(program);
 }
 

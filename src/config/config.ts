@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type ClosureRange, ClosureSpecError, parseClosures } from '../domain/business-day.ts';
 import { ConfigError, maskUrlPassword } from './errors.ts';
+import { parseSenders, type SenderAccount, type SenderTransport } from './senders.ts';
 
 // Numbers are decimal digits only: Number() would also read "0x10" as 16, "1e3" as 1000 and " 7" as 7.
 const int = (min: number, max: number) =>
@@ -133,6 +134,18 @@ const envSchema = z.object({
   KIGEN_SERVE_SCHEDULE: z.enum(['true', 'false']).default('true'),
   /** Proxies whose X-Forwarded-For is trusted: false, true, or addresses/CIDRs (comma separated). Default false */
   KIGEN_TRUST_PROXY: z.string().default('false'),
+  /** Several sender accounts: a JSON array or the path of a JSON file. Unset: one sender from SMTP_URL, MAIL_FROM, KIGEN_SEND_RATE, KIGEN_DAILY_QUOTA */
+  KIGEN_SENDERS: z.string().optional(),
+  /** kigen worker: seconds a worker holds the deliveries it claimed (renewed every third of it). Default 60 */
+  KIGEN_LEASE_SECONDS: int(3, 3600).default(60),
+  /** kigen worker: heartbeat of a running job; a worker silent for this long has its jobs retried elsewhere. Default 30 */
+  KIGEN_JOB_HEARTBEAT_SECONDS: int(10, 3600).default(30),
+  /** kigen worker: jobs of each queue one worker runs at once. Default 2 */
+  KIGEN_WORKER_CONCURRENCY: int(1, 100).default(2),
+  /** kigen worker: how often the queue looks for jobs of dead workers, seconds. Default 30 */
+  KIGEN_QUEUE_MONITOR_SECONDS: int(1, 600).default(30),
+  /** kigen worker: how often a distributed run checks whether it is finished, seconds. Default 10 */
+  KIGEN_WATCH_SECONDS: int(1, 600).default(10),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -156,14 +169,7 @@ export interface Config {
     outcomeFlushMs: number;
   };
   mail: {
-    transport:
-      | { kind: 'outbox'; dir: string }
-      | {
-          kind: 'smtp';
-          url: string;
-          pool: { maxConnections: number; maxMessages: number };
-          oauth2?: { user: string; clientId: string; clientSecret: string; refreshToken: string };
-        };
+    transport: SenderTransport;
     from: string;
     appName: string;
     dashboardUrl: string;
@@ -195,6 +201,16 @@ export interface Config {
     sessionHours: number;
     schedule: boolean;
     trustProxy: boolean | string;
+  };
+  /** Sender accounts for email: KIGEN_SENDERS, or one built from the single-sender variables. */
+  senders: SenderAccount[];
+  /** The distributed mode (kigen worker). */
+  worker: {
+    leaseSeconds: number;
+    heartbeatSeconds: number;
+    concurrency: number;
+    monitorSeconds: number;
+    watchSeconds: number;
   };
 }
 
@@ -244,6 +260,10 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
   if (e.VAPID_SUBJECT && !/^(mailto:|https:)/.test(e.VAPID_SUBJECT)) {
     problems.push('VAPID_SUBJECT: must start with mailto: or https:');
   }
+  if (parsed.success && e.KIGEN_LEASE_SECONDS * 1000 < 2 * e.KIGEN_SEND_TIMEOUT_MS)
+    problems.push(
+      'KIGEN_LEASE_SECONDS: must be at least twice KIGEN_SEND_TIMEOUT_MS (a send started before the lease’s deadline must end before the lease does)',
+    );
   if (parsed.success && e.KIGEN_RETRY_MAX_MS < e.KIGEN_RETRY_BASE_MS)
     problems.push('KIGEN_RETRY_MAX_MS: must be at least KIGEN_RETRY_BASE_MS');
   let closures: ClosureRange[] = [];
@@ -253,6 +273,30 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
     if (!(error instanceof ClosureSpecError)) throw error;
     problems.push(...error.problems.map((p) => `KIGEN_CLOSURES: ${p} (e.g. 12-29..01-03,08-15)`));
   }
+  const outboxDir = path.join(path.resolve(cwd, e.KIGEN_DATA_DIR ?? '.kigen'), 'outbox');
+  const senderList = parseSenders(e.KIGEN_SENDERS, {
+    single: {
+      name: 'default',
+      transport: e.SMTP_URL
+        ? {
+            kind: 'smtp',
+            url: e.SMTP_URL,
+            pool: {
+              maxConnections: Number(e.SMTP_POOL_SIZE ?? e.KIGEN_SEND_CONCURRENCY),
+              maxMessages: Number(e.SMTP_MAX_MESSAGES),
+            },
+          }
+        : { kind: 'outbox', dir: outboxDir },
+      from: e.MAIL_FROM,
+      ratePerSecond: Number(e.KIGEN_SEND_RATE),
+      dailyQuota: Number(e.KIGEN_DAILY_QUOTA),
+    },
+    outboxDir,
+    poolSize: Number(e.SMTP_POOL_SIZE ?? e.KIGEN_SEND_CONCURRENCY ?? 10),
+    maxMessages: Number(e.SMTP_MAX_MESSAGES ?? 1000),
+    cwd,
+  });
+  problems.push(...senderList.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(cwd, e.KIGEN_DATA_DIR);
@@ -334,7 +378,20 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
       trustProxy:
         e.KIGEN_TRUST_PROXY === 'true' ? true : e.KIGEN_TRUST_PROXY === 'false' ? false : e.KIGEN_TRUST_PROXY,
     },
+    senders: senderList.senders,
+    worker: {
+      leaseSeconds: e.KIGEN_LEASE_SECONDS,
+      heartbeatSeconds: e.KIGEN_JOB_HEARTBEAT_SECONDS,
+      concurrency: e.KIGEN_WORKER_CONCURRENCY,
+      monitorSeconds: e.KIGEN_QUEUE_MONITOR_SECONDS,
+      watchSeconds: e.KIGEN_WATCH_SECONDS,
+    },
   };
+  if (!e.KIGEN_SENDERS && config.mail.transport.kind === 'smtp' && config.mail.transport.oauth2) {
+    // The single sender keeps its OAuth2 settings.
+    const first = config.senders[0];
+    if (first?.transport.kind === 'smtp') first.transport.oauth2 = config.mail.transport.oauth2;
+  }
   return deepFreeze(config);
 }
 

@@ -1,10 +1,12 @@
 // The run's storage, in SQL: claim, planned deliveries, batched outcomes with their audit rows.
 // Batch writes are one statement over a JSON parameter, never a loop of round-trips.
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ChannelName } from '../domain/types.ts';
 import type {
+  AttemptAudit,
   DataScope,
+  DeliveryOutcome,
   DeliveryStatus,
   PendingDelivery,
   PlannedDelivery,
@@ -19,6 +21,7 @@ import {
   staffForOffices,
 } from './batch-queries.ts';
 import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 
 export function createPlanReader(db: Db, scope: DataScope): PlanReader {
   return {
@@ -47,6 +50,27 @@ const toRun = (r: RunDbRow): RunRow => ({
   status: r.status,
   attempts: r.attempts,
   owner: r.owner,
+});
+
+/** A pending delivery as SELECT id, staff_id, channel, device, office_key, attempts, payload returns it. */
+export interface PendingRow {
+  id: string;
+  staff_id: string;
+  channel: ChannelName;
+  device: string;
+  office_key: string;
+  attempts: number;
+  payload: PendingDelivery['payload'] | string;
+}
+
+export const toPendingDelivery = (r: PendingRow): PendingDelivery => ({
+  id: String(r.id),
+  staffId: r.staff_id,
+  channel: r.channel,
+  device: r.device,
+  officeKey: r.office_key,
+  attempts: r.attempts,
+  payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
 });
 
 /** A stable 31-bit advisory-lock key for a run. */
@@ -123,68 +147,13 @@ export function createRunStore(db: Db): RunStore {
       return Number(result.numAffectedRows ?? 0);
     },
     async pendingDeliveries(runId, afterId, limit) {
-      const { rows } = await sql<{
-        id: string;
-        staff_id: string;
-        channel: ChannelName;
-        device: string;
-        office_key: string;
-        attempts: number;
-        payload: PendingDelivery['payload'] | string;
-      }>`
+      const { rows } = await sql<PendingRow>`
         SELECT id, staff_id, channel, device, office_key, attempts, payload FROM deliveries
          WHERE run_id = ${runId} AND status = 'pending' AND id > ${afterId ?? '0'}::bigint
          ORDER BY id LIMIT ${limit}`.execute(k);
-      return rows.map((r) => ({
-        id: String(r.id),
-        staffId: r.staff_id,
-        channel: r.channel,
-        device: r.device,
-        officeKey: r.office_key,
-        attempts: r.attempts,
-        payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-      }));
+      return rows.map(toPendingDelivery);
     },
-    async recordOutcomes(outcomes, audits) {
-      if (outcomes.length === 0 && audits.length === 0) return;
-      const o = outcomes.map((x) => ({
-        id: x.id,
-        status: x.status,
-        attempts: x.attempts,
-        error_kind: x.errorKind ?? null,
-        error_code: x.errorCode ?? null,
-        error_reason: x.errorReason ?? null,
-        sent_at: x.sentAt?.toISOString() ?? null,
-      }));
-      const gone = outcomes.flatMap((x) => (x.goneSubscription ? [x.goneSubscription] : []));
-      const a = audits.map((x) => ({
-        target_id: x.deliveryId,
-        office_id: x.officeId,
-        action: x.action,
-        details: { ...x.details, staff_id: x.staffId },
-      }));
-      // Data-modifying CTEs run exactly once whether or not the main query reads them.
-      await sql`
-        WITH o AS (
-          SELECT * FROM jsonb_to_recordset(${JSON.stringify(o)}::jsonb) AS x(id bigint, status text, attempts int,
-            error_kind text, error_code text, error_reason text, sent_at timestamptz)
-        ), upd AS (
-          UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempts, error_kind = o.error_kind,
-                 error_code = o.error_code, error_reason = o.error_reason, sent_at = o.sent_at, updated_at = now()
-            FROM o WHERE d.id = o.id RETURNING d.id
-        ), gone AS (
-          DELETE FROM push_subscriptions p USING jsonb_to_recordset(${JSON.stringify(gone)}::jsonb) AS g(id uuid, endpoint text)
-           WHERE p.id = g.id AND p.endpoint = g.endpoint RETURNING p.id
-        )
-        INSERT INTO audit_logs (actor_id, action, target_type, target_id, office_id, details)
-        SELECT NULL::uuid, y.action, 'delivery', y.target_id, y.office_id, y.details
-          FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)
-        UNION ALL
-        -- Only the subscriptions really deleted (endpoint unchanged) are recorded as deleted.
-        SELECT NULL::uuid, 'push_subscription.deleted', 'push_subscription', gone.id::text, NULL::uuid,
-               jsonb_build_object('reason', 'push service answered 404/410')
-          FROM gone`.execute(k);
-    },
+    recordOutcomes: (outcomes, audits) => writeOutcomes(k, outcomes, audits, null),
     async emailsSentSince(hours) {
       const { rows } = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM deliveries
@@ -200,4 +169,57 @@ export function createRunStore(db: Db): RunStore {
       return rows;
     },
   };
+}
+
+/**
+ * One statement: the outcomes, their audit rows, and the deletion of gone subscriptions. With a
+ * `leaseOwner` (kigen worker), only rows that owner still holds are updated: a worker whose lease
+ * was taken over cannot overwrite what the new holder recorded. Every outcome frees its row's lease.
+ */
+export async function writeOutcomes(
+  k: Kysely<Database>,
+  outcomes: readonly DeliveryOutcome[],
+  audits: readonly AttemptAudit[],
+  leaseOwner: string | null,
+): Promise<void> {
+  if (outcomes.length === 0 && audits.length === 0) return;
+  const fence = leaseOwner === null ? sql`` : sql`AND d.lease_owner = ${leaseOwner}`;
+  const o = outcomes.map((x) => ({
+    id: x.id,
+    status: x.status,
+    attempts: x.attempts,
+    error_kind: x.errorKind ?? null,
+    error_code: x.errorCode ?? null,
+    error_reason: x.errorReason ?? null,
+    sent_at: x.sentAt?.toISOString() ?? null,
+  }));
+  const gone = outcomes.flatMap((x) => (x.goneSubscription ? [x.goneSubscription] : []));
+  const a = audits.map((x) => ({
+    target_id: x.deliveryId,
+    office_id: x.officeId,
+    action: x.action,
+    details: { ...x.details, staff_id: x.staffId },
+  }));
+  // Data-modifying CTEs run exactly once whether or not the main query reads them.
+  await sql`
+    WITH o AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(o)}::jsonb) AS x(id bigint, status text, attempts int,
+        error_kind text, error_code text, error_reason text, sent_at timestamptz)
+    ), upd AS (
+      UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempts, error_kind = o.error_kind,
+             error_code = o.error_code, error_reason = o.error_reason, sent_at = o.sent_at, updated_at = now(),
+             lease_until = NULL, lease_owner = CASE WHEN o.status = 'pending' THEN NULL ELSE d.lease_owner END
+        FROM o WHERE d.id = o.id ${fence} RETURNING d.id
+    ), gone AS (
+      DELETE FROM push_subscriptions p USING jsonb_to_recordset(${JSON.stringify(gone)}::jsonb) AS g(id uuid, endpoint text)
+       WHERE p.id = g.id AND p.endpoint = g.endpoint RETURNING p.id
+    )
+    INSERT INTO audit_logs (actor_id, action, target_type, target_id, office_id, details)
+    SELECT NULL::uuid, y.action, 'delivery', y.target_id, y.office_id, y.details
+      FROM jsonb_to_recordset(${JSON.stringify(a)}::jsonb) AS y(target_id text, office_id uuid, action text, details jsonb)
+    UNION ALL
+    -- Only the subscriptions really deleted (endpoint unchanged) are recorded as deleted.
+    SELECT NULL::uuid, 'push_subscription.deleted', 'push_subscription', gone.id::text, NULL::uuid,
+           jsonb_build_object('reason', 'push service answered 404/410')
+      FROM gone`.execute(k);
 }

@@ -115,6 +115,10 @@ export interface DeliveriesTable {
   payload: Json;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Distributed mode (0005): who holds the row, until when, and which sender account sent it. */
+  lease_owner: string | null;
+  lease_until: Date | null;
+  sender: string | null;
 }
 
 export interface SignInTokensTable {

@@ -63,7 +63,12 @@ export async function* planChunks(reader: PlanReader, options: PlanOptions): Asy
   }
 }
 
-async function planChunk(reader: PlanReader, offices: Office[], options: PlanOptions): Promise<PlannedChunk> {
+/** Plans one chunk of offices (the distributed mode plans each chunk in its own job). */
+export async function planChunk(
+  reader: PlanReader,
+  offices: Office[],
+  options: PlanOptions,
+): Promise<PlannedChunk> {
   const inChunk = new Set(offices.map((o) => o.id));
   const officeById = new Map(offices.map((o) => [o.id, o]));
   const staffRecords = await reader.staffForOffices([...inChunk]);

@@ -46,6 +46,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
         '0002-plan-read-indexes',
         '0003-staff-email-check',
         '0004-sign-in-sessions-tokens',
+        '0005-worker-leases',
       ]);
       expect(first.version).toBe(SCHEMA_VERSION);
       expect(await currentSchemaVersion(db.k)).toBe(SCHEMA_VERSION);

@@ -56,6 +56,8 @@ export interface SmtpSink {
   readonly count: number;
   /** Connections opened so far. */
   readonly connections: number;
+  /** When each message was accepted (Date.now()), in order: rate limits are measured on these. */
+  acceptedAt: number[];
   /** Resolves once `count` reaches n; rejects after timeoutMs (default 5000). */
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters = new Set<() => void>();
   let count = 0;
   let connections = 0;
+  const acceptedAt: number[] = [];
   let rcptCounter = 0;
   const parse = options.parse ?? true;
   const authMethods = [
@@ -146,6 +149,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             );
           }
           count++;
+          acceptedAt.push(Date.now());
           for (const wake of waiters) wake();
           callback(null, `Message queued as sink-${count}`);
         };
@@ -182,6 +186,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     get connections() {
       return connections;
     },
+    acceptedAt,
     waitForCount(n, timeoutMs = 5000) {
       if (count >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

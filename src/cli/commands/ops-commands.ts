@@ -21,6 +21,8 @@ import { serveHint } from './serve-command.ts';
 
 const PREVIEW_FORMATS = ['text', 'html', 'eml-headers'] as const;
 
+import { scheduleOnQueue } from './worker-commands.ts';
+
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
 
@@ -76,6 +78,7 @@ export function registerOpsCommands(program: Command): void {
       .description('stay running and start the run every business day (KIGEN_SCHEDULE_CRON, default 09:00)'),
   ).action(async (opts) => {
     const config = configFrom(opts);
+    if (config.database.kind === 'postgres') return scheduleOnQueue(config);
     const cronProblem = checkCron(config.scheduleCron, config.timeZone);
     if (cronProblem) throw new ConfigError([cronProblem]);
     const metrics = await startScheduleMetrics(config, createLogger(config.logLevel));

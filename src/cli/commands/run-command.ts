@@ -11,12 +11,14 @@ import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../
 import { formatSummary } from '../format.ts';
 import { positiveInt } from '../parse.ts';
 import { writeRunOutcome } from './run-outcome-output.ts';
+import { refuseSenderListInProcess, runViaWorkers } from './worker-commands.ts';
 
 export interface RunFlags {
   date?: string;
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
+  viaWorkers?: boolean;
 }
 
 /** Runs one date with the app's resources. SIGINT/SIGTERM once drains in-flight sends; twice exits. */
@@ -158,7 +160,8 @@ export function registerRunCommand(program: Command): void {
       .option('--json', 'print the summary as JSON (a dry run also lists every notice)', false)
       .option('--chunk-size <n>', 'offices per planning chunk', positiveInt)
       .option('--concurrency <n>', 'messages in flight at once', positiveInt)
-      .option('--metrics-textfile <path>', 'write the run’s outcome for node_exporter’s textfile collector'),
+      .option('--metrics-textfile <path>', 'write the run’s outcome for node_exporter’s textfile collector')
+      .option('--via-workers', 'hand the date to kigen worker processes and follow it (PostgreSQL)', false),
   ).action(async (opts) => {
     const config = configFrom(opts, {
       chunkSize: 'KIGEN_CHUNK_SIZE',
@@ -172,16 +175,20 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
+      if (!opts.viaWorkers && !opts.dryRun) refuseSenderListInProcess(config);
       // A dry run writes nothing anywhere: no migration, no embedded database created.
-      const summary = await withApp(
-        config,
-        async (app) => {
-          const s = await executeRun(app, runDate, opts, shutdown.signal);
-          await writeRunOutcome(app, s);
-          return s;
-        },
-        { readOnly: Boolean(opts.dryRun) },
-      );
+      const summary =
+        opts.viaWorkers && !opts.dryRun
+          ? await runViaWorkers(config, runDate, opts, shutdown.signal)
+          : await withApp(
+              config,
+              async (app) => {
+                const s = await executeRun(app, runDate, opts, shutdown.signal);
+                await writeRunOutcome(app, s);
+                return s;
+              },
+              { readOnly: Boolean(opts.dryRun) },
+            );
       printSummary(summary, opts.json);
     } finally {
       shutdown.dispose();
