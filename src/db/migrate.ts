@@ -4,11 +4,13 @@ import { type Migration, Migrator } from 'kysely/migration';
 import { KigenError } from '../config/errors.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-plan-read-indexes.ts';
+import * as m0006 from './migrations/0006-import-keys-readings-retention.ts';
 import type { Database } from './schema.ts';
 
 const MIGRATIONS: Record<string, readonly string[]> = {
   '0001-initial': m0001.statements,
   '0002-plan-read-indexes': m0002.statements,
+  '0006-import-keys-readings-retention': m0006.statements,
 };
 
 /** The newest schema version this build knows; snapshots record it. */
