@@ -31,15 +31,30 @@ export async function csvFolder(files: Record<string, string | Uint8Array>): Pro
 
 /** Every row an import can write (ids left out where they are generated), in a stable order. */
 export async function dataFingerprint(db: Db): Promise<string> {
-  const { rows } = await sql<{ f: string }>`SELECT concat_ws(' | ',
-      (SELECT string_agg(concat_ws(',', coalesce(external_id, id::text), name, is_test_data), ';' ORDER BY 1) FROM offices),
-      (SELECT string_agg(concat_ws(',', coalesce(external_id, id::text), email, full_name, last_name_reading, first_name_reading,
-         role, email_notification, system_notification, in_app_notification, email_threshold_days, push_threshold_days), ';' ORDER BY 1) FROM staffs),
-      (SELECT count(*) FROM office_staffs),
-      (SELECT string_agg(concat_ws(',', coalesce(external_id, id::text), last_name, first_name, last_name_reading), ';' ORDER BY 1)
-         FROM welfare_recipients),
-      (SELECT string_agg(concat_ws(',', cycle_number, next_renewal_deadline, is_latest_cycle), ';' ORDER BY 1) FROM support_plan_cycles),
-      (SELECT count(*) FROM plan_deliverables),
-      (SELECT count(*) FROM audit_logs)) AS f`.execute(db.k);
+  const all = (values: string, from: string) =>
+    `(SELECT string_agg(v, ';' ORDER BY v COLLATE "C") FROM (SELECT concat_ws(',', ${values}) AS v FROM ${from}) x)`;
+  const office = (alias: string) => `(SELECT coalesce(external_id, id::text) FROM offices WHERE id = ${alias}.office_id)`;
+  const parts = [
+    all('coalesce(external_id, id::text), name, is_test_data', 'offices'),
+    all(
+      `coalesce(external_id, id::text), email, full_name, last_name_reading, first_name_reading, role, email_notification,
+       system_notification, in_app_notification, email_threshold_days, push_threshold_days, is_test_data`,
+      'staffs',
+    ),
+    all(`(SELECT coalesce(external_id, id::text) FROM staffs WHERE id = m.staff_id), ${office('m')}, is_primary`, 'office_staffs m'),
+    all(`${office('r')}, coalesce(external_id, id::text), last_name, first_name, last_name_reading, first_name_reading`, 'welfare_recipients r'),
+    all(
+      `${office('c')}, (SELECT coalesce(external_id, id::text) FROM welfare_recipients WHERE id = c.welfare_recipient_id),
+       cycle_number, next_renewal_deadline, is_latest_cycle`,
+      'support_plan_cycles c',
+    ),
+    all(
+      `(SELECT concat(${office('c')}, '/', r.external_id, '/', c.cycle_number) FROM support_plan_cycles c
+          JOIN welfare_recipients r ON r.id = c.welfare_recipient_id WHERE c.id = d.plan_cycle_id), deliverable_type`,
+      'plan_deliverables d',
+    ),
+    '(SELECT count(*) FROM audit_logs)',
+  ];
+  const { rows } = await sql<{ f: string }>`SELECT concat_ws(' | ', ${sql.raw(parts.join(', '))}) AS f`.execute(db.k);
   return rows[0]?.f ?? '';
 }
