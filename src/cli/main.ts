@@ -1,5 +1,6 @@
 // kigen's command line: the only place that prints results or chooses an exit code.
 import { Command, CommanderError } from 'commander';
+import { registerDataCommands } from './commands/data-commands.ts';
 import { registerDbCommands } from './commands/db-commands.ts';
 import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerOpsCommands(program);
   registerSnapshotCommand(program);
+  registerDataCommands(program);
   return program;
 }
 

@@ -96,6 +96,12 @@ const envSchema = z.object({
   KIGEN_SCHEDULE_CRON: z.string().default('0 9 * * *'),
   /** Log level: fatal, error, warn, info, debug, trace, silent. Default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest CSV file `kigen import` reads, in MB; larger files are refused before reading. Default 512 */
+  KIGEN_IMPORT_MAX_FILE_MB: int(1, 100_000).default(512),
+  /** Days a delivery row (and its payload) is kept, for resends and "did I get it?" questions. Default 90 */
+  KIGEN_RETAIN_DELIVERY_DAYS: int(1, 36_500).default(90),
+  /** Days an audit row is kept. Default 1095 (3 years) */
+  KIGEN_RETAIN_AUDIT_DAYS: int(1, 36_500).default(1095),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -134,6 +140,8 @@ export interface Config {
   push: { publicKey: string; privateKey: string; subject: string; ttlSeconds: number } | null;
   scheduleCron: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  importMaxFileBytes: number;
+  retention: { deliveryDays: number; auditDays: number };
 }
 
 /**
@@ -253,6 +261,8 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
         : null,
     scheduleCron: e.KIGEN_SCHEDULE_CRON,
     logLevel: e.LOG_LEVEL,
+    importMaxFileBytes: e.KIGEN_IMPORT_MAX_FILE_MB * 1024 * 1024,
+    retention: { deliveryDays: e.KIGEN_RETAIN_DELIVERY_DAYS, auditDays: e.KIGEN_RETAIN_AUDIT_DAYS },
   };
   return deepFreeze(config);
 }
