@@ -41,7 +41,7 @@ describe.each(testEngines())('kigen export on %s', (engine) => {
         'S1,sato@example.jp,佐藤,花子,サトウ,ハナコ,manager,A01;A02,true,false,true,30,10,false\n' +
         'S2,ando@example.jp,安藤,一郎,アンドウ,イチロウ,employee,A02,true,false,true,30,10,false\n',
     );
-    expect(exported['cycles.csv']).toContain('A01,R2,1,2026-12-05\nA02,R1,1,\n');
+    expect(exported['cycles.csv']).toContain('A01,R2,1,2026-12-10\nA02,R1,1,\n');
 
     const before = await dataFingerprint(db);
     await truncateAll(db);

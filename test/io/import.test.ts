@@ -6,8 +6,10 @@ import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
+import { createPlanReader } from '../../src/db/run-store.ts';
 import { truncateAll } from '../../src/db/seed/load-seed.ts';
 import { type ImportProblem, ImportRejectedError, importData } from '../../src/io/import-data.ts';
+import { planChunks } from '../../src/run/plan.ts';
 import { openTestDatabase, testEngines } from '../helpers/databases.ts';
 import { csvFolder, dataFingerprint, VALID } from './io-fixtures.ts';
 
@@ -66,7 +68,7 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
     expect(cycles.rows).toEqual([
       { r: 'A01/R1', n: 1, d: '2026-06-01', l: false },
       { r: 'A01/R1', n: 2, d: '2026-12-10', l: true },
-      { r: 'A01/R2', n: 1, d: '2026-12-05', l: true },
+      { r: 'A01/R2', n: 1, d: '2026-12-10', l: true },
       { r: 'A02/R1', n: 1, d: null, l: true },
     ]);
 
@@ -84,6 +86,26 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
     const latest = await sql<{ n: number }>`SELECT c.cycle_number AS n FROM support_plan_cycles c
       JOIN welfare_recipients r ON r.id = c.welfare_recipient_id WHERE r.external_id = 'R2' AND c.is_latest_cycle`.execute(db.k);
     expect(latest.rows).toEqual([{ n: 2 }]);
+  });
+
+  it('shows imported recipients in 五十音順 of their furigana in the alerts of the run', async () => {
+    await importData(db, await csvFolder(VALID), LIMIT);
+    const names: string[] = [];
+    for await (const chunk of planChunks(createPlanReader(db, 'production'), {
+      runDate: '2026-12-01',
+      chunkSize: 10,
+      grouping: 'digest',
+      push: false,
+    })) {
+      for (const alerts of chunk.alertsByOffice.values()) names.push(...alerts.map((a) => `${a.type}:${a.name}`));
+    }
+    // Same deadline: code-point order would put 佐藤 (U+4F50) before 安藤 (U+5B89).
+    expect(names).toEqual([
+      'renewal_deadline:安藤 三郎',
+      'renewal_deadline:佐藤 次郎',
+      'assessment_incomplete:安藤 三郎',
+      'assessment_incomplete:佐藤 次郎',
+    ]);
   });
 
   it('reads Japanese headers, Shift_JIS made by Excel, era dates and full-width digits', async () => {

@@ -17,7 +17,7 @@ export const VALID: Record<string, string> = {
     'A01,R1,佐藤,次郎,サトウ,ジロウ,\nA01,R2,安藤,三郎,アンドウ,サブロウ,\nA02,R1,伊藤,四郎,,,\n',
   'cycles.csv':
     'office_id,recipient_id,cycle_number,next_renewal_deadline\n' +
-    'A01,R1,1,2026-06-01\nA01,R1,2,2026/12/10\nA01,R2,1,令和8年12月5日\nA02,R1,１,\n',
+    'A01,R1,1,2026-06-01\nA01,R1,2,2026/12/10\nA01,R2,1,令和8年12月10日\nA02,R1,１,\n',
   'deliverables.csv':
     'office_id,recipient_id,cycle_number,deliverable_type\nA01,R1,1,assessment_sheet\nA01,R1,2,draft_plan_pdf\nA02,R1,1,アセスメントシート\n',
 };
