@@ -8,7 +8,7 @@ import { addGlobalFlags, configFrom, EXIT, printJson, withApp } from '../context
 
 function formatProblem(p: ImportProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}` : p.file;
-  const cell = p.column ? ` ${p.column}${p.value !== undefined ? ` "${p.value}"` : ''}` : '';
+  const cell = p.column ? ` ${p.column}${p.value !== undefined ? ` "${p.value}"` : ''}:` : '';
   return `${where}:${cell} ${p.message}`;
 }
 
