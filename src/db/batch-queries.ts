@@ -121,7 +121,16 @@ export async function latestCyclesForOffices(
     k,
   );
   return rows.map(
-    ([officeId, recipientId, lastName, firstName, nextRenewalDeadline, hasAssessment, lastReading, firstReading]) => ({
+    ([
+      officeId,
+      recipientId,
+      lastName,
+      firstName,
+      nextRenewalDeadline,
+      hasAssessment,
+      lastReading,
+      firstReading,
+    ]) => ({
       officeId,
       recipientId,
       lastName,

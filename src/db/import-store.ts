@@ -67,7 +67,9 @@ const recipientMatch = (k: string) =>
 export async function createStaging(session: CopySession): Promise<void> {
   for (const entity of IMPORT_ENTITIES) {
     const columns = STAGING_COLUMNS[entity].map((c) => `${c} text`).join(', ');
-    await session.execute(`CREATE TEMP TABLE ${staging(entity)} (line int NOT NULL, ${columns}) ON COMMIT DROP`);
+    await session.execute(
+      `CREATE TEMP TABLE ${staging(entity)} (line int NOT NULL, ${columns}) ON COMMIT DROP`,
+    );
   }
 }
 
@@ -123,7 +125,12 @@ export async function checkStaged(session: CopySession, limit: number): Promise<
       ['office_key', 'recipient_key', 'cycle_number', 'type'],
       'this deliverable of this cycle',
     ),
-    unknownOffice('staff', 'k', `${s('staff')} i CROSS JOIN LATERAL unnest(string_to_array(i.office_keys, ';')) k`, 'office_keys'),
+    unknownOffice(
+      'staff',
+      'k',
+      `${s('staff')} i CROSS JOIN LATERAL unnest(string_to_array(i.office_keys, ';')) k`,
+      'office_keys',
+    ),
     unknownOffice('recipients', 'i.office_key', `${s('recipients')} i`, 'office_key'),
     unknownOffice('cycles', 'i.office_key', `${s('cycles')} i`, 'office_key'),
     unknownOffice('deliverables', 'i.office_key', `${s('deliverables')} i`, 'office_key'),

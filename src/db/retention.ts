@@ -42,7 +42,9 @@ const scrubbedPayload = sql`jsonb_set(d.payload, '{notice,sections}', coalesce((
       FROM jsonb_array_elements(d.payload -> 'notice' -> 'sections') WITH ORDINALITY s(v, n)), '[]'::jsonb))`;
 
 async function count(db: Db, from: RawBuilder<unknown>, where: RawBuilder<unknown>): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`.execute(db.k);
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`.execute(
+    db.k,
+  );
   return rows[0]?.n ?? 0;
 }
 

@@ -62,7 +62,10 @@ export function comparePeople(a: NamedPerson, b: NamedPerson): number {
 }
 
 /** The reading of a full name from its parts; null when the last-name reading is unknown. */
-export function fullReading(last: string | null | undefined, first: string | null | undefined): string | null {
+export function fullReading(
+  last: string | null | undefined,
+  first: string | null | undefined,
+): string | null {
   if (!last) return null;
   return first ? `${last} ${first}` : last;
 }

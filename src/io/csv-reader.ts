@@ -91,7 +91,8 @@ function createCsvParser() {
     field = '';
     fieldStarted = false;
     // A blank line (one empty field) is skipped: Excel leaves them at the end.
-    if (!(record.length === 1 && record[0] === '')) yield { kind: 'record', line: recordLine, fields: record };
+    if (!(record.length === 1 && record[0] === ''))
+      yield { kind: 'record', line: recordLine, fields: record };
   }
 
   return {

@@ -52,12 +52,17 @@ export async function writeTemplates(dir: string, japanese = false): Promise<str
   for (const entity of IMPORT_ENTITIES) {
     const layout = LAYOUTS[entity];
     const file = path.join(dir, layout.file);
-    await fs.writeFile(file, BOM + headerLine(layout, japanese), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') {
-        throw new KigenError('TEMPLATE_EXISTS', `${file} exists already; write the templates into an empty folder`);
-      }
-      throw error;
-    });
+    await fs
+      .writeFile(file, BOM + headerLine(layout, japanese), { flag: 'wx' })
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') {
+          throw new KigenError(
+            'TEMPLATE_EXISTS',
+            `${file} exists already; write the templates into an empty folder`,
+          );
+        }
+        throw error;
+      });
     written.push(file);
   }
   return written;

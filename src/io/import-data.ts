@@ -221,7 +221,13 @@ async function* stagedCsv(
       if (cell.ok) values.set(column.stage, cell.value);
       else {
         values.set(column.stage, null);
-        problems.add({ file: input.name, line: item.line, column: column.header, value: raw, message: cell.problem });
+        problems.add({
+          file: input.name,
+          line: item.line,
+          column: column.header,
+          value: raw,
+          message: cell.problem,
+        });
       }
     }
     checkRow(input, item.line, values, problems);
@@ -231,12 +237,18 @@ async function* stagedCsv(
       batch = '';
     }
   }
-  if (header === undefined) problems.add({ file: input.name, line: 1, message: 'the file is empty: it has no header row' });
+  if (header === undefined)
+    problems.add({ file: input.name, line: 1, message: 'the file is empty: it has no header row' });
   if (batch) yield Buffer.from(batch);
 }
 
 /** Rules across cells of one row. */
-function checkRow(input: InputFile, line: number, values: Map<string, string | null>, problems: ProblemList): void {
+function checkRow(
+  input: InputFile,
+  line: number,
+  values: Map<string, string | null>,
+  problems: ProblemList,
+): void {
   if (input.layout.entity === 'staff') {
     const on = ['email_on', 'push_on', 'in_app_on'].map((c) => values.get(c));
     if (on.every((v) => v === 'false')) {
@@ -268,9 +280,15 @@ export async function importData(db: Db, target: string, options: ImportOptions)
     for (const input of files) {
       const info = { rows: 0, encoding: '' };
       await stageRows(session, input.layout.entity, stagedCsv(input, problems, onBytes, info));
-      report.files.push({ file: input.name, entity: input.layout.entity, rows: info.rows, encoding: info.encoding });
+      report.files.push({
+        file: input.name,
+        entity: input.layout.entity,
+        rows: info.rows,
+        encoding: info.encoding,
+      });
     }
-    const fileOf = (entity: ImportEntity) => files.find((f) => f.layout.entity === entity)?.name ?? LAYOUTS[entity].file;
+    const fileOf = (entity: ImportEntity) =>
+      files.find((f) => f.layout.entity === entity)?.name ?? LAYOUTS[entity].file;
     for (const p of await checkStaged(session, MAX_PROBLEMS)) {
       const layout = LAYOUTS[p.entity] as FileLayout;
       problems.add({

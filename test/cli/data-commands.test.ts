@@ -15,7 +15,9 @@ describe('kigen import / export / prune (CLI, embedded database)', () => {
     const templates = path.join(env.KIGEN_DATA_DIR, 'templates');
     const template = await kigen(['import', '--template', '--japanese', templates], env);
     expect(template.code).toBe(0);
-    expect(readFileSync(path.join(templates, 'staff.csv'), 'utf8')).toMatch(/^\uFEFF職員ID,メールアドレス,姓,名,セイ,メイ,/);
+    expect(readFileSync(path.join(templates, 'staff.csv'), 'utf8')).toMatch(
+      /^\uFEFF職員ID,メールアドレス,姓,名,セイ,メイ,/,
+    );
 
     const dir = await csvFolder(VALID);
     const imported = await kigen(['import', dir], env);

@@ -55,7 +55,11 @@ describe.each(testEngines())('migrations on %s', (engine) => {
   describe('migrateToLatest', () => {
     it('applies every migration on an empty database', async () => {
       expect(versionBefore).toBeNull();
-      expect(first.applied).toEqual(['0001-initial', '0002-plan-read-indexes']);
+      expect(first.applied).toEqual([
+        '0001-initial',
+        '0002-plan-read-indexes',
+        '0006-import-keys-readings-retention',
+      ]);
       expect(first.version).toBe(SCHEMA_VERSION);
       expect(await currentSchemaVersion(db.k)).toBe(SCHEMA_VERSION);
       const { rows } = await sql<{ table_name: string }>`

@@ -105,19 +105,28 @@ describe.each(testEngines())('retention on %s', (engine) => {
     expect(after.audit).toBe(2);
     const byId = new Map(after.deliveries.map((d) => [d.id, d]));
     expect(after.deliveries).toHaveLength(7);
-    for (const id of [sent, skipped, permanent]) expect(byId.get(id)).toEqual({ id, scrubbed: true, names: false });
+    for (const id of [sent, skipped, permanent])
+      expect(byId.get(id)).toEqual({ id, scrubbed: true, names: false });
     // Still resendable by a rerun of the date, or their run is still running: the names stay.
     for (const id of [transient, pending, inFlight, oldButRunning]) {
       expect(byId.get(id)).toEqual({ id, scrubbed: false, names: true });
     }
 
-    const { rows } = await sql<{ p: unknown }>`SELECT payload AS p FROM deliveries WHERE id = ${sent}::bigint`.execute(db.k);
+    const { rows } = await sql<{
+      p: unknown;
+    }>`SELECT payload AS p FROM deliveries WHERE id = ${sent}::bigint`.execute(db.k);
     const p = (typeof rows[0]?.p === 'string' ? JSON.parse(rows[0].p) : rows[0]?.p) as {
       notice: { email: string; sections: Array<{ alerts: unknown[] }> };
     };
     expect(p.notice.email).toBe('staff@example.jp');
     expect(p.notice.sections[0]?.alerts).toEqual([
-      { type: 'renewal_overdue', officeId: 'o', recipientId: 'r1', deadline: '2026-11-30', daysRemaining: -2 },
+      {
+        type: 'renewal_overdue',
+        officeId: 'o',
+        recipientId: 'r1',
+        deadline: '2026-11-30',
+        daysRemaining: -2,
+      },
     ]);
 
     // A second prune finds nothing more to do.

@@ -30,10 +30,12 @@ describe('comparePeople', () => {
 
   it('puts 安藤 before 佐藤 by reading, where code-point order has them the other way round', () => {
     expect('佐藤' < '安藤').toBe(true);
-    expect(sorted([{ name: '佐藤 次郎', reading: 'サトウ ジロウ' }, { name: '安藤 三郎', reading: 'アンドウ サブロウ' }])).toEqual([
-      '安藤 三郎',
-      '佐藤 次郎',
-    ]);
+    expect(
+      sorted([
+        { name: '佐藤 次郎', reading: 'サトウ ジロウ' },
+        { name: '安藤 三郎', reading: 'アンドウ サブロウ' },
+      ]),
+    ).toEqual(['安藤 三郎', '佐藤 次郎']);
   });
 
   it('sorts voiced and small kana with their plain form (五十音順), then plain before voiced', () => {
@@ -48,18 +50,25 @@ describe('comparePeople', () => {
   });
 
   it('puts people with a reading first, the others after them in code-point order', () => {
-    expect(sorted([{ name: '安藤' }, { name: '佐藤' }, { name: '山田', reading: 'ヤマダ' }])).toEqual(['山田', '佐藤', '安藤']);
+    expect(sorted([{ name: '安藤' }, { name: '佐藤' }, { name: '山田', reading: 'ヤマダ' }])).toEqual([
+      '山田',
+      '佐藤',
+      '安藤',
+    ]);
   });
 
   it('is a total order (antisymmetric and transitive)', () => {
     const person = fc.record({
       name: fc.constantFrom('佐藤', '安藤', '加藤', 'ABC'),
-      reading: fc.option(fc.constantFrom('サトウ', 'アンドウ', 'カトウ', 'ガトウ', 'カッタ'), { nil: undefined }),
+      reading: fc.option(fc.constantFrom('サトウ', 'アンドウ', 'カトウ', 'ガトウ', 'カッタ'), {
+        nil: undefined,
+      }),
     });
     fc.assert(
       fc.property(person, person, person, (a, b, c) => {
         expect(Math.sign(comparePeople(a, b)) + Math.sign(comparePeople(b, a))).toBe(0);
-        if (comparePeople(a, b) <= 0 && comparePeople(b, c) <= 0) expect(comparePeople(a, c)).toBeLessThanOrEqual(0);
+        if (comparePeople(a, b) <= 0 && comparePeople(b, c) <= 0)
+          expect(comparePeople(a, c)).toBeLessThanOrEqual(0);
       }),
     );
   });
@@ -77,7 +86,11 @@ describe('alerts in 五十音順', () => {
       daysRemaining: null,
       message: '',
     });
-    const alerts = [alert('佐藤 次郎', 'サトウ ジロウ'), alert('安藤 三郎', 'アンドウ サブロウ'), alert('伊藤 四郎')];
+    const alerts = [
+      alert('佐藤 次郎', 'サトウ ジロウ'),
+      alert('安藤 三郎', 'アンドウ サブロウ'),
+      alert('伊藤 四郎'),
+    ];
     expect(alerts.sort(compareAlerts).map((a) => a.name)).toEqual(['安藤 三郎', '佐藤 次郎', '伊藤 四郎']);
   });
 

@@ -49,7 +49,9 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
       deliverables: { added: 3, changed: 0 },
     });
     const staff = await db.k.selectFrom('staffs').selectAll().orderBy('external_id').execute();
-    expect(staff.map((s) => [s.external_id, s.full_name, s.last_name_reading, s.first_name_reading, s.role])).toEqual([
+    expect(
+      staff.map((s) => [s.external_id, s.full_name, s.last_name_reading, s.first_name_reading, s.role]),
+    ).toEqual([
       ['S1', '佐藤 花子', 'サトウ', 'ハナコ', 'manager'],
       ['S2', '安藤 一郎', 'アンドウ', 'イチロウ', 'employee'],
     ]);
@@ -79,12 +81,15 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
 
     // A changed deadline and a new third cycle: updated and added, the latest moves to cycle 3.
     const next = await csvFolder({
-      'cycles.csv': 'office_id,recipient_id,cycle_number,next_renewal_deadline\nA01,R2,1,2026-12-06\nA01,R2,2,2027-06-01\n',
+      'cycles.csv':
+        'office_id,recipient_id,cycle_number,next_renewal_deadline\nA01,R2,1,2026-12-06\nA01,R2,2,2027-06-01\n',
     });
     const moved = await importData(db, next, LIMIT);
     expect(moved.result?.cycles).toEqual({ added: 1, changed: 1 });
     const latest = await sql<{ n: number }>`SELECT c.cycle_number AS n FROM support_plan_cycles c
-      JOIN welfare_recipients r ON r.id = c.welfare_recipient_id WHERE r.external_id = 'R2' AND c.is_latest_cycle`.execute(db.k);
+      JOIN welfare_recipients r ON r.id = c.welfare_recipient_id WHERE r.external_id = 'R2' AND c.is_latest_cycle`.execute(
+      db.k,
+    );
     expect(latest.rows).toEqual([{ n: 2 }]);
   });
 
@@ -97,7 +102,8 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
       grouping: 'digest',
       push: false,
     })) {
-      for (const alerts of chunk.alertsByOffice.values()) names.push(...alerts.map((a) => `${a.type}:${a.name}`));
+      for (const alerts of chunk.alertsByOffice.values())
+        names.push(...alerts.map((a) => `${a.type}:${a.name}`));
     }
     // Same deadline: code-point order would put 佐藤 (U+4F50) before 安藤 (U+5B89).
     expect(names).toEqual([
@@ -111,7 +117,8 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
   it('reads Japanese headers, Shift_JIS made by Excel, era dates and full-width digits', async () => {
     const offices = '事業所ID,事業所名\r\nＡ０１,さくら作業所\r\n';
     const recipients = '事業所ID,利用者ID,姓,名,セイ,メイ\r\nA01,００７,佐藤,次郎,ｻﾄｳ,じろう\r\n';
-    const cycles = '事業所ID,利用者ID,サイクル番号,次回更新期限\r\nA01,007,1,令和9年1月5日\r\nA01,007,2,R9.7.5\r\n';
+    const cycles =
+      '事業所ID,利用者ID,サイクル番号,次回更新期限\r\nA01,007,1,令和9年1月5日\r\nA01,007,2,R9.7.5\r\n';
     const dir = await csvFolder({
       'offices.csv': iconv.encode(offices, 'Shift_JIS'),
       'recipients.csv': iconv.encode(recipients, 'Shift_JIS'),
@@ -124,7 +131,9 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
              c.next_renewal_deadline AS d
         FROM support_plan_cycles c JOIN welfare_recipients r ON r.id = c.welfare_recipient_id
         JOIN offices o ON o.id = c.office_id WHERE c.is_latest_cycle`.execute(db.k);
-    expect(rows.rows).toEqual([{ o: 'A01', n: 'さくら作業所', r: '007', k: 'サトウ ジロウ', d: '2027-07-05' }]);
+    expect(rows.rows).toEqual([
+      { o: 'A01', n: 'さくら作業所', r: '007', k: 'サトウ ジロウ', d: '2027-07-05' },
+    ]);
   });
 
   it('reports every bad cell with file, line, column and value, and writes nothing', async () => {
@@ -174,7 +183,11 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
       { 'offices.csv': 'office_id,name\nA01,"さくら\n' },
       'offices.csv:2: the file ends inside a quoted field',
     ],
-    ['a file cut off mid-row', { 'offices.csv': 'office_id,name,test_data\nA01,さくら,false\nA02' }, 'offices.csv:3: 1 cells where the header has 3'],
+    [
+      'a file cut off mid-row',
+      { 'offices.csv': 'office_id,name,test_data\nA01,さくら,false\nA02' },
+      'offices.csv:3: 1 cells where the header has 3',
+    ],
     [
       'a file cut off inside a character',
       { 'offices.csv': Buffer.from('office_id,name\nA01,さくら').subarray(0, -1) },
@@ -184,14 +197,19 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
     ['an unknown file name', { 'people.csv': 'a\n1\n' }, 'people.csv:0: not a file kigen imports'],
     [
       'a deliverable of a cycle that does not exist',
-      { ...VALID, 'deliverables.csv': 'office_id,recipient_id,cycle_number,deliverable_type\nA01,R1,3,assessment_sheet\n' },
+      {
+        ...VALID,
+        'deliverables.csv':
+          'office_id,recipient_id,cycle_number,deliverable_type\nA01,R1,3,assessment_sheet\n',
+      },
       'deliverables.csv:2: no cycle 3 of recipient R1 in office A01',
     ],
     [
       'an e-mail address another staff member has',
       {
         ...VALID,
-        'staff.csv': 'staff_id,email,last_name,first_name,office_ids\nS1,x@example.jp,a,b,A01\nS2,x@example.jp,c,d,A01\n',
+        'staff.csv':
+          'staff_id,email,last_name,first_name,office_ids\nS1,x@example.jp,a,b,A01\nS2,x@example.jp,c,d,A01\n',
       },
       'staff.csv:3: this e-mail address is already on line 2',
     ],
@@ -208,8 +226,13 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
       db,
       await csvFolder({ 'offices.csv': `office_id,name\n${rows.join('\n')}\n` }),
     );
-    expect(problems).toEqual([{ file: 'offices.csv', line: 2002, column: 'name', value: '', message: 'empty' }]);
-    const count = await db.k.selectFrom('offices').select(db.k.fn.countAll<string>().as('n')).executeTakeFirst();
+    expect(problems).toEqual([
+      { file: 'offices.csv', line: 2002, column: 'name', value: '', message: 'empty' },
+    ]);
+    const count = await db.k
+      .selectFrom('offices')
+      .select(db.k.fn.countAll<string>().as('n'))
+      .executeTakeFirst();
     expect(Number(count?.n)).toBe(2);
   });
 

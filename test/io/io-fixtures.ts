@@ -33,7 +33,8 @@ export async function csvFolder(files: Record<string, string | Uint8Array>): Pro
 export async function dataFingerprint(db: Db): Promise<string> {
   const all = (values: string, from: string) =>
     `(SELECT string_agg(v, ';' ORDER BY v COLLATE "C") FROM (SELECT concat_ws(',', ${values}) AS v FROM ${from}) x)`;
-  const office = (alias: string) => `(SELECT coalesce(external_id, id::text) FROM offices WHERE id = ${alias}.office_id)`;
+  const office = (alias: string) =>
+    `(SELECT coalesce(external_id, id::text) FROM offices WHERE id = ${alias}.office_id)`;
   const parts = [
     all('coalesce(external_id, id::text), name, is_test_data', 'offices'),
     all(
@@ -41,8 +42,14 @@ export async function dataFingerprint(db: Db): Promise<string> {
        system_notification, in_app_notification, email_threshold_days, push_threshold_days, is_test_data`,
       'staffs',
     ),
-    all(`(SELECT coalesce(external_id, id::text) FROM staffs WHERE id = m.staff_id), ${office('m')}, is_primary`, 'office_staffs m'),
-    all(`${office('r')}, coalesce(external_id, id::text), last_name, first_name, last_name_reading, first_name_reading`, 'welfare_recipients r'),
+    all(
+      `(SELECT coalesce(external_id, id::text) FROM staffs WHERE id = m.staff_id), ${office('m')}, is_primary`,
+      'office_staffs m',
+    ),
+    all(
+      `${office('r')}, coalesce(external_id, id::text), last_name, first_name, last_name_reading, first_name_reading`,
+      'welfare_recipients r',
+    ),
     all(
       `${office('c')}, (SELECT coalesce(external_id, id::text) FROM welfare_recipients WHERE id = c.welfare_recipient_id),
        cycle_number, next_renewal_deadline, is_latest_cycle`,
@@ -55,6 +62,8 @@ export async function dataFingerprint(db: Db): Promise<string> {
     ),
     '(SELECT count(*) FROM audit_logs)',
   ];
-  const { rows } = await sql<{ f: string }>`SELECT concat_ws(' | ', ${sql.raw(parts.join(', '))}) AS f`.execute(db.k);
+  const { rows } = await sql<{
+    f: string;
+  }>`SELECT concat_ws(' | ', ${sql.raw(parts.join(', '))}) AS f`.execute(db.k);
   return rows[0]?.f ?? '';
 }

@@ -35,8 +35,13 @@ export function registerDataCommands(program: Command): void {
   addGlobalFlags(
     program
       .command('import')
-      .description('import offices, staff, recipients, cycles and deliverables from CSV files (all or nothing)')
-      .argument('<dir-or-file>', 'a folder with offices.csv, staff.csv, recipients.csv, cycles.csv, deliverables.csv, or one of them')
+      .description(
+        'import offices, staff, recipients, cycles and deliverables from CSV files (all or nothing)',
+      )
+      .argument(
+        '<dir-or-file>',
+        'a folder with offices.csv, staff.csv, recipients.csv, cycles.csv, deliverables.csv, or one of them',
+      )
       .option('--template', 'write empty CSV files with the headers into <dir-or-file> instead', false)
       .option('--japanese', 'with --template: Japanese headers', false)
       .option('--dry-run', 'check everything, write nothing', false)
@@ -62,7 +67,8 @@ export function registerDataCommands(program: Command): void {
       bar.stop();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (opts.json) return printJson({ ok: true, seconds: Number(seconds), ...report });
-      for (const f of report.files) process.stdout.write(`${f.file}: ${f.rows} rows (${f.encoding || 'empty'})\n`);
+      for (const f of report.files)
+        process.stdout.write(`${f.file}: ${f.rows} rows (${f.encoding || 'empty'})\n`);
       if (!report.result) {
         process.stdout.write(`dry run: no problems found; nothing was written (${seconds} s)\n`);
         return;
