@@ -2,17 +2,29 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase } from '../helpers/databases.ts';
 import { csvFolder, VALID } from '../io/io-fixtures.ts';
 import { startNode } from '../run/cli-process.ts';
 
 const kigen = (args: string[], env: Record<string, string>) => startNode('src/cli/main.ts', args, env).result;
 
-describe('kigen import / export / prune (CLI, embedded database)', () => {
-  it('writes templates, imports, reports bad rows with exit code 1, exports and prunes', async () => {
-    const env = { KIGEN_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'kigen-data-cli-')) };
+// On PostgreSQL when the tests have one (each PGlite child process costs seconds to start), else embedded.
+describe('kigen import / export / prune (CLI)', () => {
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  afterAll(async () => {
+    await database?.drop();
+  });
 
-    const templates = path.join(env.KIGEN_DATA_DIR, 'templates');
+  it('writes templates, imports, reports bad rows with exit code 1, exports and prunes', async () => {
+    if (process.env.TEST_DATABASE_URL) database = await createPostgresDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kigen-data-cli-'));
+    const env: Record<string, string> = {
+      KIGEN_DATA_DIR: dataDir,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    };
+
+    const templates = path.join(dataDir, 'templates');
     const template = await kigen(['import', '--template', '--japanese', templates], env);
     expect(template.code).toBe(0);
     expect(readFileSync(path.join(templates, 'staff.csv'), 'utf8')).toMatch(
@@ -31,7 +43,7 @@ describe('kigen import / export / prune (CLI, embedded database)', () => {
     expect(bad.stderr).toContain('offices.csv:3: office_id "A01": this office id is already on line 2');
     expect(bad.stderr).toContain('kigen: nothing was imported: 1 problem in the input');
 
-    const out = path.join(env.KIGEN_DATA_DIR, 'export');
+    const out = path.join(dataDir, 'export');
     const exported = await kigen(['export', out], env);
     expect(exported.code).toBe(0);
     expect(readFileSync(path.join(out, 'offices.csv'), 'utf8')).toBe(
@@ -47,5 +59,5 @@ describe('kigen import / export / prune (CLI, embedded database)', () => {
       deletedDeliveries: 0,
       deletedAuditRows: 0,
     });
-  }, 180_000);
+  }, 400_000);
 });
