@@ -138,6 +138,8 @@ function readHeader(
   let ok = true;
   const mapped = cells.map((cell, i) => {
     const clean = i === 0 ? cell.replace(/^\uFEFF/, '') : cell;
+    // A column without a header (Excel keeps formatted empty columns) is ignored.
+    if (clean.trim() === '') return null;
     const column = byKey.get(headerKey(clean));
     if (!column || seen.has(column)) {
       ok = false;
@@ -199,7 +201,7 @@ async function* stagedCsv(
       if (header === null) break;
       continue;
     }
-    const columns = header as ColumnLayout[];
+    const columns = header as Array<ColumnLayout | null>;
     info.rows += 1;
     if (item.fields.length !== columns.length) {
       problems.add({
@@ -211,8 +213,9 @@ async function* stagedCsv(
     }
     const values = new Map<string, string | null>();
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i] as ColumnLayout;
+      const column = columns[i];
       const raw = item.fields[i] as string;
+      if (!column) continue;
       if (!column.required && raw.trim() === '') {
         values.set(column.stage, column.empty ?? null);
         continue;

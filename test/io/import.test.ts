@@ -115,7 +115,7 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
   });
 
   it('reads Japanese headers, Shift_JIS made by Excel, era dates and full-width digits', async () => {
-    const offices = '事業所ID,事業所名\r\nＡ０１,さくら作業所\r\n';
+    const offices = '事業所ID,事業所名,,\r\nＡ０１,さくら作業所,,\r\n';
     const recipients = '事業所ID,利用者ID,姓,名,セイ,メイ\r\nA01,００７,佐藤,次郎,ｻﾄｳ,じろう\r\n';
     const cycles =
       '事業所ID,利用者ID,サイクル番号,次回更新期限\r\nA01,007,1,令和9年1月5日\r\nA01,007,2,R9.7.5\r\n';
