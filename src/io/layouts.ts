@@ -40,62 +40,53 @@ export interface FileLayout {
 
 const text = <T>(r: CellResult<T>): CellResult<Staged> => (r.ok ? { ok: true, value: String(r.value) } : r);
 
-const key = (header: string, japanese: string[], stage: string) => ({
-  header,
-  japanese,
-  stage,
-  required: true,
-  parse: (raw: string) => text(parseKeyCell(raw)),
-});
+/** A column kind: how its cells are read, and whether the column must be there. */
+const kind =
+  (required: boolean, parse: (raw: string) => CellResult<Staged>, empty?: Staged) =>
+  (header: string, japanese: string[], stage: string): ColumnLayout => ({
+    header,
+    japanese,
+    stage,
+    required,
+    parse,
+    ...(empty !== undefined ? { empty } : {}),
+  });
+
+const key = kind(true, (raw) => text(parseKeyCell(raw)));
 const officeKey = key('office_id', ['事業所ID', '事業所番号', '事業所コード'], 'office_key');
-const name = (header: string, japanese: string[], stage: string) => ({
-  header,
-  japanese,
-  stage,
-  required: true,
-  parse: (raw: string) => text(parseNameCell(raw)),
-});
-const reading = (header: string, japanese: string[], stage: string) => ({
-  header,
-  japanese,
-  stage,
-  required: false,
-  empty: '',
-  parse(raw: string): CellResult<Staged> {
+const name = kind(true, (raw) => text(parseNameCell(raw)));
+// An empty furigana cell clears the furigana (other empty optional cells keep what is stored).
+const reading = kind(
+  false,
+  (raw) => {
     const value = normalizeReading(raw);
     if (value === null) return { ok: false, problem: 'furigana must be katakana or hiragana' };
     return value.length > 255 ? { ok: false, problem: 'longer than 255 characters' } : { ok: true, value };
   },
-});
-const flag = (header: string, japanese: string[], stage: string) => ({
-  header,
-  japanese,
-  stage,
-  required: false,
-  parse: (raw: string) => text(parseBooleanCell(raw)),
-});
-const threshold = (header: string, japanese: string[], stage: string) => ({
-  header,
-  japanese,
-  stage,
-  required: false,
-  parse(raw: string): CellResult<Staged> {
-    const n = parseIntegerCell(raw, 0, 1_000_000);
-    if (!n.ok) return n;
-    return (THRESHOLD_DAYS as readonly number[]).includes(n.value)
-      ? { ok: true, value: String(n.value) }
-      : { ok: false, problem: `must be one of ${THRESHOLD_DAYS.join(', ')} (days)` };
-  },
+  '',
+);
+const flag = kind(false, (raw) => text(parseBooleanCell(raw)));
+const threshold = kind(false, (raw) => {
+  const n = parseIntegerCell(raw, 0, 1_000_000);
+  if (!n.ok) return n;
+  return (THRESHOLD_DAYS as readonly number[]).includes(n.value)
+    ? { ok: true, value: String(n.value) }
+    : { ok: false, problem: `must be one of ${THRESHOLD_DAYS.join(', ')} (days)` };
 });
 const testData = flag('test_data', ['テストデータ'], 'test');
-const cycleNumber = {
-  header: 'cycle_number',
-  japanese: ['サイクル番号', '回数'],
-  stage: 'cycle_number',
-  required: true,
-  parse: (raw: string) => text(parseIntegerCell(raw, 1, 1_000_000)),
-};
+const cycleNumber = kind(true, (raw) => text(parseIntegerCell(raw, 1, 1_000_000)))(
+  'cycle_number',
+  ['サイクル番号', '回数'],
+  'cycle_number',
+);
 const recipientKey = key('recipient_id', ['利用者ID', '利用者番号'], 'recipient_key');
+/** Last and first name with their furigana: the same four columns for staff and recipients. */
+const personName = [
+  name('last_name', ['姓'], 'last_name'),
+  name('first_name', ['名'], 'first_name'),
+  reading('last_name_kana', ['セイ', '姓(フリガナ)', '姓(ふりがな)', '姓(カナ)'], 'last_reading'),
+  reading('first_name_kana', ['メイ', '名(フリガナ)', '名(ふりがな)', '名(カナ)'], 'first_reading'),
+];
 
 const ROLE_ALIASES: Record<string, (typeof STAFF_ROLES)[number]> = {
   職員: 'employee',
@@ -129,37 +120,20 @@ export const LAYOUTS = {
     file: 'staff.csv',
     columns: [
       key('staff_id', ['職員ID', '職員番号'], 'key'),
-      {
-        header: 'email',
-        japanese: ['メールアドレス'],
-        stage: 'email',
-        required: true,
-        parse: (raw: string) => text(parseEmailCell(raw)),
-      },
-      name('last_name', ['姓'], 'last_name'),
-      name('first_name', ['名'], 'first_name'),
-      reading('last_name_kana', ['セイ', '姓(フリガナ)', '姓(ふりがな)', '姓(カナ)'], 'last_reading'),
-      reading('first_name_kana', ['メイ', '名(フリガナ)', '名(ふりがな)', '名(カナ)'], 'first_reading'),
-      {
-        header: 'role',
-        japanese: ['役割', '権限'],
-        stage: 'role',
-        required: false,
-        parse: (raw: string) => text(parseChoiceCell(raw, STAFF_ROLES, ROLE_ALIASES)),
-      },
-      {
-        header: 'office_ids',
-        japanese: ['所属事業所ID', '所属事業所'],
-        stage: 'office_keys',
-        required: true,
-        parse(raw: string): CellResult<Staged> {
-          const list = parseKeyListCell(raw);
-          if (!list.ok && raw.normalize('NFKC').trim() === '') {
-            return { ok: false, problem: 'the staff member is in no office: list at least one office id' };
-          }
-          return list.ok ? { ok: true, value: list.value.join(';') } : list;
-        },
-      },
+      kind(true, (raw) => text(parseEmailCell(raw)))('email', ['メールアドレス'], 'email'),
+      ...personName,
+      kind(false, (raw) => text(parseChoiceCell(raw, STAFF_ROLES, ROLE_ALIASES)))(
+        'role',
+        ['役割', '権限'],
+        'role',
+      ),
+      kind(true, (raw) => {
+        const list = parseKeyListCell(raw);
+        if (!list.ok && raw.normalize('NFKC').trim() === '') {
+          return { ok: false, problem: 'the staff member is in no office: list at least one office id' };
+        }
+        return list.ok ? { ok: true, value: list.value.join(';') } : list;
+      })('office_ids', ['所属事業所ID', '所属事業所'], 'office_keys'),
       flag('email_notification', ['メール通知'], 'email_on'),
       flag('push_notification', ['プッシュ通知'], 'push_on'),
       flag('in_app_notification', ['アプリ内通知'], 'in_app_on'),
@@ -171,15 +145,7 @@ export const LAYOUTS = {
   recipients: {
     entity: 'recipients',
     file: 'recipients.csv',
-    columns: [
-      officeKey,
-      key('recipient_id', ['利用者ID', '利用者番号'], 'key'),
-      name('last_name', ['姓'], 'last_name'),
-      name('first_name', ['名'], 'first_name'),
-      reading('last_name_kana', ['セイ', '姓(フリガナ)', '姓(ふりがな)', '姓(カナ)'], 'last_reading'),
-      reading('first_name_kana', ['メイ', '名(フリガナ)', '名(ふりがな)', '名(カナ)'], 'first_reading'),
-      testData,
-    ],
+    columns: [officeKey, key('recipient_id', ['利用者ID', '利用者番号'], 'key'), ...personName, testData],
   },
   cycles: {
     entity: 'cycles',
@@ -188,14 +154,12 @@ export const LAYOUTS = {
       officeKey,
       recipientKey,
       cycleNumber,
-      {
-        header: 'next_renewal_deadline',
-        japanese: ['次回更新期限', '更新期限'],
-        stage: 'deadline',
-        required: true,
-        // An empty cell: no deadline set yet.
-        parse: (raw: string) => (raw.trim() === '' ? { ok: true, value: null } : text(parseDateCell(raw))),
-      },
+      // An empty cell: no deadline set yet.
+      kind(true, (raw) => (raw.trim() === '' ? { ok: true, value: null } : text(parseDateCell(raw))))(
+        'next_renewal_deadline',
+        ['次回更新期限', '更新期限'],
+        'deadline',
+      ),
     ],
   },
   deliverables: {
@@ -205,13 +169,11 @@ export const LAYOUTS = {
       officeKey,
       recipientKey,
       cycleNumber,
-      {
-        header: 'deliverable_type',
-        japanese: ['成果物', '成果物種別'],
-        stage: 'type',
-        required: true,
-        parse: (raw: string) => text(parseChoiceCell(raw, DELIVERABLE_TYPES, DELIVERABLE_ALIASES)),
-      },
+      kind(true, (raw) => text(parseChoiceCell(raw, DELIVERABLE_TYPES, DELIVERABLE_ALIASES)))(
+        'deliverable_type',
+        ['成果物', '成果物種別'],
+        'type',
+      ),
     ],
   },
 } as const satisfies Record<ImportEntity, FileLayout>;

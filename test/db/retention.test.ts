@@ -2,11 +2,11 @@
 // over, old deliveries and audit rows go, a running run is never touched, and --dry-run changes nothing.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { pruneData } from '../../src/db/retention.ts';
-import { truncateAll } from '../../src/db/seed/load-seed.ts';
-import { openTestDatabase, testEngines } from '../helpers/databases.ts';
+import { testEngines } from '../helpers/databases.ts';
+import { useEmptyDatabase } from '../helpers/empty-database.ts';
 
 const NOW = new Date('2026-12-02T03:00:00Z');
 const POLICY = { deliveryDays: 90, auditDays: 1095 };
@@ -69,15 +69,10 @@ async function state(db: Db) {
 }
 
 describe.each(testEngines())('retention on %s', (engine) => {
+  const database = useEmptyDatabase(engine);
   let db: Db;
-  beforeAll(async () => {
-    db = await openTestDatabase(engine);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await truncateAll(db);
+  beforeEach(() => {
+    db = database();
   });
 
   it('scrubs final deliveries of finished runs, deletes old rows, and leaves a running run alone', async () => {

@@ -2,12 +2,13 @@
 // before import existed (seeded rows keyed by their uuids); the templates import as an empty data set.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { seedDatabase, truncateAll } from '../../src/db/seed/load-seed.ts';
 import { exportData, writeTemplates } from '../../src/io/export-data.ts';
 import { importData } from '../../src/io/import-data.ts';
-import { openTestDatabase, testEngines } from '../helpers/databases.ts';
+import { testEngines } from '../helpers/databases.ts';
+import { useEmptyDatabase } from '../helpers/empty-database.ts';
 import { csvFolder, dataFingerprint, VALID } from './io-fixtures.ts';
 
 const LIMIT = { maxFileBytes: 64 * 1024 * 1024 };
@@ -19,15 +20,10 @@ async function readFolder(dir: string): Promise<Record<string, string>> {
 }
 
 describe.each(testEngines())('kigen export on %s', (engine) => {
+  const database = useEmptyDatabase(engine);
   let db: Db;
-  beforeAll(async () => {
-    db = await openTestDatabase(engine);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await truncateAll(db);
+  beforeEach(() => {
+    db = database();
   });
 
   it('writes what import reads: exporting, importing into an empty database and exporting again gives the same files', async () => {

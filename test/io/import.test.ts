@@ -4,13 +4,13 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { createPlanReader } from '../../src/db/run-store.ts';
-import { truncateAll } from '../../src/db/seed/load-seed.ts';
 import { type ImportProblem, ImportRejectedError, importData } from '../../src/io/import-data.ts';
 import { planChunks } from '../../src/run/plan.ts';
-import { openTestDatabase, testEngines } from '../helpers/databases.ts';
+import { testEngines } from '../helpers/databases.ts';
+import { useEmptyDatabase } from '../helpers/empty-database.ts';
 import { csvFolder, dataFingerprint, VALID } from './io-fixtures.ts';
 
 const LIMIT = { maxFileBytes: 64 * 1024 * 1024 };
@@ -27,15 +27,10 @@ async function rejected(db: Db, target: string): Promise<ImportProblem[]> {
 }
 
 describe.each(testEngines())('kigen import on %s', (engine) => {
+  const database = useEmptyDatabase(engine);
   let db: Db;
-  beforeAll(async () => {
-    db = await openTestDatabase(engine);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await truncateAll(db);
+  beforeEach(() => {
+    db = database();
   });
 
   it('imports offices, staff, memberships, recipients, cycles and deliverables, and re-imports as updates', async () => {
