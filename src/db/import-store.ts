@@ -59,9 +59,17 @@ export type ImportResult = Record<ImportEntity, ImportCounts>;
 
 const staging = (entity: ImportEntity) => `kigen_import_${entity}`;
 const OFFICE_KEY = 'coalesce(o.external_id, o.id::text)';
-/** Recipient r of office o with key k: its own id there, or (not imported yet) its uuid. */
-const recipientMatch = (k: string) =>
-  `coalesce(r.external_id, r.id::text) = ${k} AND (r.office_id = o.id OR (r.office_id IS NULL AND r.external_id IS NULL))`;
+const UUID = `'^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'`;
+/**
+ * The id of the recipient with key k in office o, or NULL: its own id there (the unique
+ * (office_id, external_id) index), or, for a row not imported yet, its uuid (the primary key).
+ */
+const recipientId = (o: string, k: string) => `coalesce(
+  (SELECT r.id FROM welfare_recipients r WHERE r.office_id = ${o} AND r.external_id = ${k}),
+  (SELECT r.id FROM welfare_recipients r WHERE r.id = CASE WHEN ${k} ~* ${UUID} THEN ${k}::uuid END
+      AND r.external_id IS NULL AND (r.office_id IS NULL OR r.office_id = ${o})))`;
+/** Recipient keys named by cycles and deliverables, with their ids: looked up once, then hash-joined. */
+const RECIPIENT_MAP = 'kigen_import_recipient_map';
 
 /** Creates the staging tables (dropped at commit or rollback). */
 export async function createStaging(session: CopySession): Promise<void> {
@@ -88,6 +96,16 @@ async function prepareStaging(session: CopySession): Promise<void> {
   await session.execute(`CREATE INDEX ON ${staging('recipients')} (office_key, key)`);
   await session.execute(`CREATE INDEX ON ${staging('cycles')} (office_key, recipient_key, cycle_number)`);
   for (const entity of IMPORT_ENTITIES) await session.execute(`ANALYZE ${staging(entity)}`);
+  await session.execute(
+    `CREATE TEMP TABLE ${RECIPIENT_MAP} ON COMMIT DROP AS
+     SELECT k.office_key, k.key, o.id AS office_id, ${recipientId('o.id', 'k.key')} AS recipient_id
+       FROM (SELECT office_key, recipient_key AS key FROM ${staging('cycles')}
+             UNION SELECT office_key, recipient_key FROM ${staging('deliverables')}) k
+       LEFT JOIN offices o ON ${OFFICE_KEY} = k.office_key
+      WHERE k.key IS NOT NULL`,
+  );
+  await session.execute(`CREATE INDEX ON ${RECIPIENT_MAP} (office_key, key)`);
+  await session.execute(`ANALYZE ${RECIPIENT_MAP}`);
 }
 
 /** Rows whose key repeats an earlier line of the same file. */
@@ -145,8 +163,8 @@ export async function checkStaged(session: CopySession, limit: number): Promise<
        FROM ${s('cycles')} i
       WHERE i.recipient_key IS NOT NULL AND i.office_key IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ${s('recipients')} x WHERE x.office_key = i.office_key AND x.key = i.recipient_key)
-        AND NOT EXISTS (SELECT 1 FROM offices o JOIN welfare_recipients r ON ${recipientMatch('i.recipient_key')}
-                         WHERE ${OFFICE_KEY} = i.office_key)`,
+        AND NOT EXISTS (SELECT 1 FROM ${RECIPIENT_MAP} m
+                         WHERE m.office_key = i.office_key AND m.key = i.recipient_key AND m.recipient_id IS NOT NULL)`,
     `SELECT 'deliverables', i.line, 'cycle_number', i.cycle_number,
             'no cycle ' || i.cycle_number || ' of recipient ' || i.recipient_key || ' in office ' || i.office_key
               || ', in cycles.csv or in the database'
@@ -154,9 +172,9 @@ export async function checkStaged(session: CopySession, limit: number): Promise<
       WHERE i.recipient_key IS NOT NULL AND i.office_key IS NOT NULL AND i.cycle_number IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ${s('cycles')} x
                          WHERE x.office_key = i.office_key AND x.recipient_key = i.recipient_key AND x.cycle_number = i.cycle_number)
-        AND NOT EXISTS (SELECT 1 FROM offices o JOIN welfare_recipients r ON ${recipientMatch('i.recipient_key')}
-                          JOIN support_plan_cycles c ON c.welfare_recipient_id = r.id AND c.cycle_number = i.cycle_number::int
-                         WHERE ${OFFICE_KEY} = i.office_key)`,
+        AND NOT EXISTS (SELECT 1 FROM ${RECIPIENT_MAP} m
+                          JOIN support_plan_cycles c ON c.welfare_recipient_id = m.recipient_id AND c.cycle_number = i.cycle_number::int
+                         WHERE m.office_key = i.office_key AND m.key = i.recipient_key)`,
   ];
   const entityOrder = IMPORT_ENTITIES.map((e, i) => `WHEN '${e}' THEN ${i}`).join(' ');
   return session.query<StagedProblem>(
@@ -253,7 +271,7 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
               CASE WHEN i.first_reading IS NULL THEN r.first_name_reading ELSE nullif(i.first_reading, '') END AS fr,
               coalesce(i.test::boolean, r.is_test_data) AS test
          FROM ${s('recipients')} i JOIN offices o ON ${OFFICE_KEY} = i.office_key
-         JOIN welfare_recipients r ON ${recipientMatch('i.key')}
+         JOIN welfare_recipients r ON r.id = ${recipientId('o.id', 'i.key')}
      ), upd AS (
        UPDATE welfare_recipients r SET (office_id, last_name, first_name, last_name_reading, first_name_reading, is_test_data)
               = (n.office_id, n.last_name, n.first_name, n.lr, n.fr, n.test)
@@ -266,15 +284,21 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
        SELECT i.key, o.id, i.last_name, i.first_name, nullif(i.last_reading, ''), nullif(i.first_reading, ''),
               coalesce(i.test::boolean, false)
          FROM ${s('recipients')} i JOIN offices o ON ${OFFICE_KEY} = i.office_key
-        WHERE NOT EXISTS (SELECT 1 FROM welfare_recipients r WHERE ${recipientMatch('i.key')}) RETURNING 1
+        WHERE ${recipientId('o.id', 'i.key')} IS NULL RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::int AS added, (SELECT count(*) FROM upd)::int AS changed`,
   );
+  // Offices and recipients added above get their ids in the map.
+  await session.execute(
+    `UPDATE ${RECIPIENT_MAP} m SET office_id = o.id FROM offices o WHERE m.office_id IS NULL AND ${OFFICE_KEY} = m.office_key`,
+  );
+  await session.execute(
+    `UPDATE ${RECIPIENT_MAP} m SET recipient_id = ${recipientId('m.office_id', 'm.key')} WHERE m.recipient_id IS NULL`,
+  );
   await session.execute(
     `CREATE TEMP TABLE kigen_import_cycle ON COMMIT DROP AS
-     SELECT r.id AS recipient_id, o.id AS office_id, i.cycle_number::int AS cycle_number, i.deadline::date AS deadline
-       FROM ${s('cycles')} i JOIN offices o ON ${OFFICE_KEY} = i.office_key
-       JOIN welfare_recipients r ON ${recipientMatch('i.recipient_key')}`,
+     SELECT m.recipient_id, m.office_id, i.cycle_number::int AS cycle_number, i.deadline::date AS deadline
+       FROM ${s('cycles')} i JOIN ${RECIPIENT_MAP} m ON m.office_key = i.office_key AND m.key = i.recipient_key`,
   );
   const cycles = await counted(
     session,
@@ -303,9 +327,8 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
     `WITH ins AS (
        INSERT INTO plan_deliverables (plan_cycle_id, deliverable_type)
        SELECT DISTINCT c.id, i.type
-         FROM ${s('deliverables')} i JOIN offices o ON ${OFFICE_KEY} = i.office_key
-         JOIN welfare_recipients r ON ${recipientMatch('i.recipient_key')}
-         JOIN support_plan_cycles c ON c.welfare_recipient_id = r.id AND c.cycle_number = i.cycle_number::int
+         FROM ${s('deliverables')} i JOIN ${RECIPIENT_MAP} m ON m.office_key = i.office_key AND m.key = i.recipient_key
+         JOIN support_plan_cycles c ON c.welfare_recipient_id = m.recipient_id AND c.cycle_number = i.cycle_number::int
         WHERE NOT EXISTS (SELECT 1 FROM plan_deliverables d WHERE d.plan_cycle_id = c.id AND d.deliverable_type = i.type)
        RETURNING 1
      )

@@ -11,7 +11,8 @@ const bad = (problem: string): CellResult<never> => ({ ok: false, problem });
 
 /** NFKC (full-width digits, letters and spaces become ASCII) and trimmed. For ids, numbers, dates, mail. */
 export function normalizeCode(raw: string): string {
-  return raw.normalize('NFKC').trim();
+  // Printable ASCII is already NFKC: skip the costly normalisation for the common case.
+  return (/^[\x20-\x7e]*$/.test(raw) ? raw : raw.normalize('NFKC')).trim();
 }
 
 /** Names stay as typed (NFKC would change some kanji), only surrounding spaces, full-width too, go. */

@@ -24,11 +24,14 @@ export function detectEncoding(sample: Uint8Array): { encoding: CsvEncoding; bom
   return { encoding: 'shift_jis', bom: false };
 }
 
-/** The records of a CSV file, each with the line it starts on; `onBytes` is told how many bytes were read. */
+/**
+ * The records of a CSV file, each with the line it starts on, in batches (one per megabyte read:
+ * an async step per record would cost more than parsing it); `on.bytes` is told how many bytes were read.
+ */
 export async function* readCsv(
   file: string,
   on: { bytes?: (bytes: number) => void; encoding?: (encoding: CsvEncoding, bom: boolean) => void } = {},
-): AsyncGenerator<CsvItem> {
+): AsyncGenerator<CsvItem[]> {
   let decoder: TextDecoder | null = null;
   let encoding: CsvEncoding = 'utf-8';
   const parser = createCsvParser();
@@ -46,25 +49,26 @@ export async function* readCsv(
     try {
       text = decoder.decode(bytes, { stream: true });
     } catch {
-      yield { kind: 'fatal', line: parser.line() || line, message: badBytes(encoding) };
+      yield [{ kind: 'fatal', line: parser.line() || line, message: badBytes(encoding) }];
       return;
     }
-    for (const record of parser.push(text)) yield record;
+    yield parser.push(text);
     line = parser.line();
   }
   let rest: string;
   try {
     rest = decoder ? decoder.decode() : '';
   } catch {
-    yield {
-      kind: 'fatal',
-      line: parser.line(),
-      message: 'the file ends in the middle of a character: it looks cut off (truncated); export it again',
-    };
+    yield [
+      {
+        kind: 'fatal',
+        line: parser.line(),
+        message: 'the file ends in the middle of a character: it looks cut off (truncated); export it again',
+      },
+    ];
     return;
   }
-  for (const record of parser.push(rest)) yield record;
-  yield* parser.end();
+  yield [...parser.push(rest), ...parser.end()];
 }
 
 function badBytes(encoding: CsvEncoding): string {
@@ -84,7 +88,7 @@ function createCsvParser() {
   let fieldStarted = false;
   let pendingCr = false;
 
-  function* finishRecord(): Generator<CsvItem> {
+  function finishRecord(out: CsvItem[]): void {
     fields.push(field);
     const record = fields;
     fields = [];
@@ -92,13 +96,29 @@ function createCsvParser() {
     fieldStarted = false;
     // A blank line (one empty field) is skipped: Excel leaves them at the end.
     if (!(record.length === 1 && record[0] === ''))
-      yield { kind: 'record', line: recordLine, fields: record };
+      out.push({ kind: 'record', line: recordLine, fields: record });
   }
 
   return {
     line: () => line,
-    *push(text: string): Generator<CsvItem> {
+    push(text: string): CsvItem[] {
+      const out: CsvItem[] = [];
       for (let i = 0; i < text.length; i++) {
+        // Fast path: at the start of a record, a whole line without quotes is split at once.
+        if (!quoted && !pendingCr && !fieldStarted && field === '' && fields.length === 0) {
+          const end = text.indexOf('\n', i);
+          if (end !== -1) {
+            const cr = text.charCodeAt(end - 1) === 13 && end > i;
+            const lineText = text.slice(i, cr ? end - 1 : end);
+            if (!lineText.includes('"') && !lineText.includes('\r')) {
+              if (lineText !== '') out.push({ kind: 'record', line, fields: lineText.split(',') });
+              line++;
+              recordLine = line;
+              i = end;
+              continue;
+            }
+          }
+        }
         const c = text[i] as string;
         if (pendingCr) {
           pendingCr = false;
@@ -127,7 +147,7 @@ function createCsvParser() {
           fieldStarted = true;
         } else if (c === '\r' || c === '\n') {
           if (c === '\r') pendingCr = true;
-          yield* finishRecord();
+          finishRecord(out);
           line++;
           recordLine = line;
         } else if (c === '"' && field === '' && !quoted) {
@@ -138,17 +158,21 @@ function createCsvParser() {
           fieldStarted = true;
         }
       }
+      return out;
     },
-    *end(): Generator<CsvItem> {
+    end(): CsvItem[] {
       if (quoted && !afterQuote) {
-        yield {
-          kind: 'fatal',
-          line: recordLine,
-          message: 'the file ends inside a quoted field: it looks cut off (truncated); export it again',
-        };
-        return;
+        return [
+          {
+            kind: 'fatal',
+            line: recordLine,
+            message: 'the file ends inside a quoted field: it looks cut off (truncated); export it again',
+          },
+        ];
       }
-      if (fieldStarted || field !== '' || fields.length > 0) yield* finishRecord();
+      const out: CsvItem[] = [];
+      if (fieldStarted || field !== '' || fields.length > 0) finishRecord(out);
+      return out;
     },
   };
 }

@@ -171,9 +171,10 @@ function readHeader(
   return ok ? mapped : null;
 }
 
-/** CSV for COPY: every value quoted, NULL as an empty unquoted field. */
-function copyField(value: string | number | null): string {
-  return value === null ? '' : `"${String(value).replaceAll('"', '""')}"`;
+/** A CSV field for COPY: NULL as an empty unquoted field, '' quoted, others quoted only when needed. */
+function copyField(value: string | null): string {
+  if (value === null) return '';
+  return value === '' || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /** The staged rows of one file as COPY CSV; problems go to `problems`. Rows with problems are staged with NULLs. */
@@ -184,85 +185,88 @@ async function* stagedCsv(
   info: { rows: number; encoding: string },
 ): AsyncGenerator<Uint8Array> {
   const staged: readonly string[] = STAGING_COLUMNS[input.layout.entity];
+  const check = rowCheck(input.layout.entity, staged);
   let header: Array<ColumnLayout | null> | null | undefined;
-  let batch = '';
-  for await (const item of readCsv(input.path, {
+  /** For each column of the file, the index of its staging column (-1: ignored). */
+  let slots: number[] = [];
+  let lines: string[] = [];
+  const batches = readCsv(input.path, {
     bytes: onBytes,
     encoding: (encoding, bom) => {
       info.encoding = bom ? `${encoding} (BOM)` : encoding;
     },
-  })) {
-    if (item.kind === 'fatal') {
-      problems.add({ file: input.name, line: item.line, message: item.message });
-      break;
-    }
-    if (header === undefined) {
-      header = readHeader(item.fields, input, problems);
-      if (header === null) break;
-      continue;
-    }
-    const columns = header as Array<ColumnLayout | null>;
-    info.rows += 1;
-    if (item.fields.length !== columns.length) {
-      problems.add({
-        file: input.name,
-        line: item.line,
-        message: `${item.fields.length} cells where the header has ${columns.length} (a stray comma, or a cut-off file?)`,
-      });
-      continue;
-    }
-    const values = new Map<string, string | null>();
-    for (let i = 0; i < columns.length; i++) {
-      const column = columns[i];
-      const raw = item.fields[i] as string;
-      if (!column) continue;
-      if (!column.required && raw.trim() === '') {
-        values.set(column.stage, column.empty ?? null);
+  });
+  read: for await (const items of batches) {
+    for (const item of items) {
+      if (item.kind === 'fatal') {
+        problems.add({ file: input.name, line: item.line, message: item.message });
+        break read;
+      }
+      if (header === undefined) {
+        header = readHeader(item.fields, input, problems);
+        if (header === null) break read;
+        slots = header.map((c) => (c ? staged.indexOf(c.stage) : -1));
         continue;
       }
-      const cell = column.parse(raw);
-      if (cell.ok) values.set(column.stage, cell.value);
-      else {
-        values.set(column.stage, null);
+      const columns = header as Array<ColumnLayout | null>;
+      info.rows += 1;
+      if (item.fields.length !== columns.length) {
         problems.add({
           file: input.name,
           line: item.line,
-          column: column.header,
-          value: raw,
-          message: cell.problem,
+          message: `${item.fields.length} cells where the header has ${columns.length} (a stray comma, or a cut-off file?)`,
         });
+        continue;
       }
+      const values: Array<string | null> = new Array(staged.length).fill(null);
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i];
+        if (!column) continue;
+        const raw = item.fields[i] as string;
+        const slot = slots[i] as number;
+        if (!column.required && raw.trim() === '') {
+          values[slot] = column.empty ?? null;
+          continue;
+        }
+        const cell = column.parse(raw);
+        if (cell.ok) values[slot] = cell.value;
+        else {
+          problems.add({
+            file: input.name,
+            line: item.line,
+            column: column.header,
+            value: raw,
+            message: cell.problem,
+          });
+        }
+      }
+      const problem = check(values);
+      if (problem) problems.add({ file: input.name, line: item.line, ...problem });
+      lines.push(`${item.line},${values.map(copyField).join(',')}\n`);
     }
-    checkRow(input, item.line, values, problems);
-    batch += `${item.line},${staged.map((c) => copyField(values.get(c) ?? null)).join(',')}\n`;
-    if (batch.length > 256 * 1024) {
-      yield Buffer.from(batch);
-      batch = '';
+    if (lines.length > 0) {
+      yield Buffer.from(lines.join(''));
+      lines = [];
     }
   }
   if (header === undefined)
     problems.add({ file: input.name, line: 1, message: 'the file is empty: it has no header row' });
-  if (batch) yield Buffer.from(batch);
 }
 
-/** Rules across cells of one row. */
-function checkRow(
-  input: InputFile,
-  line: number,
-  values: Map<string, string | null>,
-  problems: ProblemList,
-): void {
-  if (input.layout.entity === 'staff') {
-    const on = ['email_on', 'push_on', 'in_app_on'].map((c) => values.get(c));
-    if (on.every((v) => v === 'false')) {
-      problems.add({
-        file: input.name,
-        line,
-        column: 'email_notification',
-        message: 'every channel is off; at least one of e-mail, push and in-app must be on',
-      });
-    }
-  }
+/** Rules across the cells of one row (staged values, in STAGING_COLUMNS order). */
+function rowCheck(
+  entity: ImportEntity,
+  staged: readonly string[],
+): (values: ReadonlyArray<string | null>) => { column: string; message: string } | null {
+  if (entity !== 'staff') return () => null;
+  const channels = ['email_on', 'push_on', 'in_app_on'].map((c) => staged.indexOf(c));
+  return (values) =>
+    channels.every((i) => values[i] === 'false')
+      ? {
+          column: 'email_notification',
+          message: 'every channel is off; at least one of e-mail, push and in-app must be on',
+        }
+      : null;
 }
 
 /** Imports a folder of CSV files (or one file); throws ImportRejectedError and writes nothing on any problem. */

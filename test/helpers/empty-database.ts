@@ -9,7 +9,7 @@ export function useEmptyDatabase(engine: 'pglite' | 'postgres'): () => Db {
   let db: Db | undefined;
   beforeAll(async () => {
     db = await openTestDatabase(engine);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await db?.close();
   });

@@ -72,7 +72,7 @@ async function records(content: string | Uint8Array): Promise<CsvItem[]> {
   const file = join(dir, 'x.csv');
   await writeFile(file, content);
   const items: CsvItem[] = [];
-  for await (const item of readCsv(file)) items.push(item);
+  for await (const batch of readCsv(file)) items.push(...batch);
   return items;
 }
 

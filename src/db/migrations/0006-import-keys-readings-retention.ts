@@ -15,7 +15,6 @@ export const statements = [
   `ALTER TABLE welfare_recipients ADD COLUMN office_id uuid REFERENCES offices (id) ON DELETE CASCADE`,
   `ALTER TABLE welfare_recipients ADD COLUMN last_name_reading text CHECK (length(last_name_reading) BETWEEN 1 AND 255)`,
   `ALTER TABLE welfare_recipients ADD COLUMN first_name_reading text CHECK (length(first_name_reading) BETWEEN 1 AND 255)`,
-  `CREATE INDEX welfare_recipients_import_key ON welfare_recipients ((coalesce(external_id, id::text)))`,
   `CREATE UNIQUE INDEX welfare_recipients_office_key ON welfare_recipients (office_id, external_id)`,
   // Set once a delivery is final and its run is done: the recipients' names are gone from its payload.
   `ALTER TABLE deliveries ADD COLUMN payload_scrubbed_at timestamptz`,
