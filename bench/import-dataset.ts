@@ -12,8 +12,30 @@ import { DELIVERABLE_TYPES, THRESHOLD_DAYS } from '../src/domain/types.ts';
 import { headerLine } from '../src/io/export-data.ts';
 import { LAYOUTS } from '../src/io/layouts.ts';
 
-const READINGS = ['サトウ', 'スズキ', 'タカハシ', 'タナカ', 'イトウ', 'ワタナベ', 'ヤマモト', 'ナカムラ', 'コバヤシ', 'カトウ'];
-const FIRST_READINGS = ['ハナコ', 'タロウ', 'ユイ', 'ソウタ', 'メイ', 'ハルト', 'サクラ', 'ケンジ', 'アオイ', 'リク'];
+const READINGS = [
+  'サトウ',
+  'スズキ',
+  'タカハシ',
+  'タナカ',
+  'イトウ',
+  'ワタナベ',
+  'ヤマモト',
+  'ナカムラ',
+  'コバヤシ',
+  'カトウ',
+];
+const FIRST_READINGS = [
+  'ハナコ',
+  'タロウ',
+  'ユイ',
+  'ソウタ',
+  'メイ',
+  'ハルト',
+  'サクラ',
+  'ケンジ',
+  'アオイ',
+  'リク',
+];
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +101,8 @@ for (let o = 1; o <= offices; o++) {
       const offset = latest ? -10 + Math.floor(rnd() * 131) : -10 - 180 * (cycles - c);
       const deadline = latest && rnd() < 0.03 ? '' : addDays('2026-12-01', offset);
       await write('cycles', `${office},${recipient},${c},${deadline}`);
-      const types = !latest || rnd() >= 1 / 3 ? DELIVERABLE_TYPES.slice(0, latest ? 1 + Math.floor(rnd() * 3) : 5) : [];
+      const types =
+        !latest || rnd() >= 1 / 3 ? DELIVERABLE_TYPES.slice(0, latest ? 1 + Math.floor(rnd() * 3) : 5) : [];
       for (const type of types) await write('deliverables', `${office},${recipient},${c},${type}`);
     }
   }
