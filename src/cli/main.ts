@@ -1,5 +1,6 @@
 // kigen's command line: the only place that prints results or chooses an exit code.
 import { Command, CommanderError } from 'commander';
+import { registerDataCommands } from './commands/data-commands.ts';
 import { registerDbCommands } from './commands/db-commands.ts';
 import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSnapshotCommand(program);
   registerServeCommand(program);
   registerWorkerCommands(program);
+  registerDataCommands(program);
   return setUpProgram(program);
 }
 

@@ -146,6 +146,12 @@ const envSchema = z.object({
   KIGEN_QUEUE_MONITOR_SECONDS: int(1, 600).default(30),
   /** kigen worker: how often a distributed run checks whether it is finished, seconds. Default 10 */
   KIGEN_WATCH_SECONDS: int(1, 600).default(10),
+  /** Largest CSV file `kigen import` reads, in MB; larger files are refused before reading. Default 512 */
+  KIGEN_IMPORT_MAX_FILE_MB: int(1, 100_000).default(512),
+  /** Days a delivery row (and its payload) is kept, for resends and "did I get it?" questions. Default 90 */
+  KIGEN_RETAIN_DELIVERY_DAYS: int(1, 36_500).default(90),
+  /** Days an audit row is kept. Default 1095 (3 years) */
+  KIGEN_RETAIN_AUDIT_DAYS: int(1, 36_500).default(1095),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -212,6 +218,8 @@ export interface Config {
     monitorSeconds: number;
     watchSeconds: number;
   };
+  importMaxFileBytes: number;
+  retention: { deliveryDays: number; auditDays: number };
 }
 
 /**
@@ -386,6 +394,8 @@ export function loadConfig(env: EnvInput, flags: EnvInput = {}, cwd = process.cw
       monitorSeconds: e.KIGEN_QUEUE_MONITOR_SECONDS,
       watchSeconds: e.KIGEN_WATCH_SECONDS,
     },
+    importMaxFileBytes: e.KIGEN_IMPORT_MAX_FILE_MB * 1024 * 1024,
+    retention: { deliveryDays: e.KIGEN_RETAIN_DELIVERY_DAYS, auditDays: e.KIGEN_RETAIN_AUDIT_DAYS },
   };
   if (!e.KIGEN_SENDERS && config.mail.transport.kind === 'smtp' && config.mail.transport.oauth2) {
     // The single sender keeps its OAuth2 settings.

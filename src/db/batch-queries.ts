@@ -108,10 +108,11 @@ export async function latestCyclesForOffices(
   scope: DataScope,
 ): Promise<LatestCycle[]> {
   if (officeIds.length === 0) return [];
-  type Row = [string, string, string, string, string | null, boolean];
+  type Row = [string, string, string, string, string | null, boolean, string | null, string | null];
   const rows = await jsonRows<Row>(
     sql`
-    SELECT json_build_array(c.office_id, r.id, r.last_name, r.first_name, c.next_renewal_deadline, a.has_assessment) AS r
+    SELECT json_build_array(c.office_id, r.id, r.last_name, r.first_name, c.next_renewal_deadline, a.has_assessment,
+             r.last_name_reading, r.first_name_reading) AS r
       FROM support_plan_cycles c
       JOIN welfare_recipients r ON r.id = c.welfare_recipient_id
       CROSS JOIN LATERAL (
@@ -123,14 +124,26 @@ export async function latestCyclesForOffices(
      ORDER BY c.office_id, r.id`,
     k,
   );
-  return rows.map(([officeId, recipientId, lastName, firstName, nextRenewalDeadline, hasAssessment]) => ({
-    officeId,
-    recipientId,
-    lastName,
-    firstName,
-    nextRenewalDeadline,
-    hasAssessment,
-  }));
+  return rows.map(
+    ([
+      officeId,
+      recipientId,
+      lastName,
+      firstName,
+      nextRenewalDeadline,
+      hasAssessment,
+      lastReading,
+      firstReading,
+    ]) => ({
+      officeId,
+      recipientId,
+      lastName,
+      firstName,
+      nextRenewalDeadline,
+      hasAssessment,
+      ...(lastReading ? { lastNameReading: lastReading, firstNameReading: firstReading } : {}),
+    }),
+  );
 }
 
 /** Push subscriptions of the given staff, ordered by staff then id. */

@@ -47,6 +47,8 @@ export interface Db {
 export interface CopySession {
   /** Runs one statement without parameters or results (TRUNCATE, SET LOCAL, SELECT setval …). */
   execute(statement: string): Promise<void>;
+  /** Runs one statement with bound parameters and returns its rows. */
+  query<T>(statement: string, params?: readonly unknown[]): Promise<T[]>;
   /**
    * Streams the CSV of `COPY (select) TO STDOUT WITH (FORMAT csv)` to `onData`, awaiting it for
    * back-pressure; resolves to the number of rows. On PGlite the whole CSV is one blob in memory.
@@ -178,6 +180,11 @@ async function openPostgres(url: string, maxConnections: number): Promise<Db> {
           stats.record(statement);
           await client.query(statement);
         },
+        async query<T>(statement: string, params: readonly unknown[] = []) {
+          stats.record(statement);
+          const result = await client.query(statement, params as unknown[]);
+          return result.rows as T[];
+        },
         async copyOut(select, onData) {
           stats.record(select);
           const stream = client.query(to(`COPY (${select}) TO STDOUT WITH (FORMAT csv)`));
@@ -285,6 +292,10 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>)
           async execute(statement) {
             stats.record(statement);
             await tx.exec(statement);
+          },
+          async query<T>(statement: string, params: readonly unknown[] = []) {
+            stats.record(statement);
+            return (await tx.query<T>(statement, params as unknown[])).rows;
           },
           async copyOut(select, onData) {
             stats.record(select);

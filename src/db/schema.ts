@@ -10,6 +10,8 @@ export interface OfficesTable {
   is_test_data: Generated<boolean>;
   deleted_at: Date | null;
   created_at: Generated<Date>;
+  /** The office's own id (import key); null for rows not imported. */
+  external_id: string | null;
 }
 
 export interface StaffsTable {
@@ -27,6 +29,10 @@ export interface StaffsTable {
   email_threshold_days: Generated<number>;
   push_threshold_days: Generated<number>;
   created_at: Generated<Date>;
+  external_id: string | null;
+  /** Furigana, normalised to katakana. */
+  last_name_reading: string | null;
+  first_name_reading: string | null;
 }
 
 export interface OfficeStaffsTable {
@@ -41,6 +47,11 @@ export interface WelfareRecipientsTable {
   first_name: string;
   is_test_data: Generated<boolean>;
   created_at: Generated<Date>;
+  external_id: string | null;
+  /** The office whose list the recipient was imported from (its external_id is unique there). */
+  office_id: string | null;
+  last_name_reading: string | null;
+  first_name_reading: string | null;
 }
 
 export interface SupportPlanCyclesTable {
@@ -119,6 +130,8 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   lease_until: Date | null;
   sender: string | null;
+  /** When the recipients' names were removed from the payload (retention). */
+  payload_scrubbed_at: Date | null;
 }
 
 export interface SignInTokensTable {

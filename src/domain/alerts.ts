@@ -2,6 +2,7 @@
 // line of each, and the display order inside an office.
 
 import { daysBetween, parseCalendarDate } from './calendar-date.ts';
+import { comparePeople, fullReading } from './reading.ts';
 import { compareText } from './text-order.ts';
 import type { Alert, AlertType, CalendarDate, LatestCycle } from './types.ts';
 
@@ -34,6 +35,9 @@ export function alertsForCycles(cycles: readonly LatestCycle[], runDate: Calenda
   const alerts: Alert[] = [];
   for (const cycle of cycles) {
     const name = recipientName(cycle.lastName, cycle.firstName);
+    // Only set when known, so payloads of people without furigana stay as they were.
+    const reading = fullReading(cycle.lastNameReading, cycle.firstNameReading);
+    const person = reading ? { name, reading } : { name };
     const deadline = cycle.nextRenewalDeadline;
     if (deadline !== null) {
       const daysRemaining = daysBetween(runDate, deadline);
@@ -42,7 +46,7 @@ export function alertsForCycles(cycles: readonly LatestCycle[], runDate: Calenda
           type: daysRemaining <= 0 ? 'renewal_overdue' : 'renewal_deadline',
           officeId: cycle.officeId,
           recipientId: cycle.recipientId,
-          name,
+          ...person,
           deadline,
           daysRemaining,
           message: renewalMessage(name, daysRemaining),
@@ -54,7 +58,7 @@ export function alertsForCycles(cycles: readonly LatestCycle[], runDate: Calenda
         type: 'assessment_incomplete',
         officeId: cycle.officeId,
         recipientId: cycle.recipientId,
-        name,
+        ...person,
         deadline: null,
         daysRemaining: null,
         message: assessmentMessage(name),
@@ -72,14 +76,15 @@ const GROUP_RANK: Record<AlertType, number> = {
 
 /**
  * Display order inside an office: renewal alerts (overdue and upcoming) by deadline ascending —
- * so overdue ones come first — then by name; then assessment alerts by name. Ties break on
+ * so overdue ones come first — then by name; then assessment alerts by name. "By name" is 五十音順
+ * of the reading where it is known, code-point order of the name otherwise (comparePeople). Ties break on
  * recipient id, then type, so the order is total.
  */
 export function compareAlerts(a: Alert, b: Alert): number {
   return (
     GROUP_RANK[a.type] - GROUP_RANK[b.type] ||
     compareText(a.deadline ?? '', b.deadline ?? '') ||
-    compareText(a.name, b.name) ||
+    comparePeople(a, b) ||
     compareText(a.recipientId, b.recipientId) ||
     compareText(a.type, b.type)
   );

@@ -30,6 +30,9 @@ export interface LatestCycle {
   recipientId: string;
   lastName: string;
   firstName: string;
+  /** Furigana (katakana), when known. */
+  lastNameReading?: string | null;
+  firstNameReading?: string | null;
   /** null when no deadline is set. */
   nextRenewalDeadline: CalendarDate | null;
   hasAssessment: boolean;
@@ -41,6 +44,8 @@ export interface Alert {
   recipientId: string;
   /** 氏名: last name + half-width space + first name. Free text: escape before rendering. */
   name: string;
+  /** Katakana reading of the name (for 五十音順); absent when unknown. */
+  reading?: string;
   deadline: CalendarDate | null;
   /** deadline − run date in days; null for assessment alerts. */
   daysRemaining: number | null;

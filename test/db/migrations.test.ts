@@ -47,6 +47,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
         '0003-staff-email-check',
         '0004-sign-in-sessions-tokens',
         '0005-worker-leases',
+        '0006-import-keys-readings-retention',
       ]);
       expect(first.version).toBe(SCHEMA_VERSION);
       expect(await currentSchemaVersion(db.k)).toBe(SCHEMA_VERSION);

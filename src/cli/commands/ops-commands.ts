@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { previewEmail } from '../../channels/email/email-channel.ts';
 import { formatVapidEnv, generateVapidKeys } from '../../channels/push/vapid.ts';
 import { ConfigError } from '../../config/errors.ts';
+import { pruneData } from '../../db/retention.ts';
 import { createPlanReader } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
@@ -98,6 +99,9 @@ export function registerOpsCommands(program: Command): void {
           { summary: { ...summary, notices: undefined } },
           `run for ${runDate}: ${summary.status}`,
         );
+        // Retention after the day's run (kigen prune): a run still running is never touched.
+        const pruned = await pruneData(app.db, config.retention);
+        app.logger.info({ pruned }, 'retention applied');
       }).catch((error) => {
         process.stderr.write(`kigen schedule: run for ${runDate} failed: ${(error as Error).message}\n`);
       });
