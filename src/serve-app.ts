@@ -81,7 +81,7 @@ export function createServeParts(
       grouping: config.emailGrouping,
       mail: { from: config.mail.from, appName: config.mail.appName, dashboardUrl: config.mail.dashboardUrl },
     }),
-    runs: createRunsService(createRunQueries(db)),
+    runs: createRunsService(createRunQueries(db), runner),
     runner,
     vapidPublicKey: config.push?.publicKey ?? null,
     readiness: () => databaseReadiness(db),

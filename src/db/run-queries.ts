@@ -1,5 +1,6 @@
 // Run history for operators: runs, and one run's deliveries with keyset paging.
 import { sql } from 'kysely';
+import { insertAudit } from './audit.ts';
 import type { Db } from './database.ts';
 
 export interface RunListItem {
@@ -33,6 +34,8 @@ export interface DeliveryListItem {
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export interface RunQueries {
+  /** The audit row of an operator starting (or resuming) a run through the API. */
+  recordRunRequest(actorId: string, runDate: string, force: boolean): Promise<void>;
   /** Newest first; `beforeId` continues a page. */
   listRuns(opts: { limit: number; beforeId: string | null }): Promise<RunListItem[]>;
   runExists(runId: string): Promise<boolean>;
@@ -46,6 +49,14 @@ export interface RunQueries {
 export function createRunQueries(db: Db): RunQueries {
   const k = db.k;
   return {
+    recordRunRequest: (actorId, runDate, force) =>
+      insertAudit(k, {
+        actorId,
+        action: 'run.requested',
+        targetType: 'run_date',
+        targetId: runDate,
+        details: { force },
+      }),
     async listRuns({ limit, beforeId }) {
       let q = k
         .selectFrom('runs')

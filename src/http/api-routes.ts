@@ -261,11 +261,7 @@ export function apiRoutes(deps: ServerDeps) {
         },
       },
       async (request, reply) => {
-        const started = deps.runner.start(
-          request.body.date,
-          { force: request.body.force },
-          `api:${me(request).staffId}`,
-        );
+        const started = await deps.runs.start(me(request).staffId, request.body.date, request.body.force);
         return reply.code(202).send({ status: 'started', runDate: started.runDate });
       },
     );

@@ -1,6 +1,7 @@
 // Run history and failed deliveries for operators, with addresses masked.
 import type { DeliveryListItem, RunListItem, RunQueries } from '../db/run-queries.ts';
 import { maskEmail } from '../domain/mask.ts';
+import type { RunRunner } from './run-runner.ts';
 import { notFound } from './service-errors.ts';
 
 export interface MaskedDelivery extends Omit<DeliveryListItem, 'email'> {
@@ -8,8 +9,14 @@ export interface MaskedDelivery extends Omit<DeliveryListItem, 'email'> {
   email: string | null;
 }
 
-export function createRunsService(queries: RunQueries) {
+export function createRunsService(queries: RunQueries, runner: RunRunner) {
   return {
+    /** Starts (or resumes) the run for a date in the background, and records who asked. */
+    async start(actorId: string, runDate: string, force: boolean): Promise<{ runDate: string }> {
+      const started = runner.start(runDate, { force }, `api:${actorId}`);
+      await queries.recordRunRequest(actorId, runDate, force);
+      return started;
+    },
     listRuns(opts: { limit: number; before?: string | undefined }): Promise<RunListItem[]> {
       return queries.listRuns({ limit: opts.limit, beforeId: opts.before ?? null });
     },

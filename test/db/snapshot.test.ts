@@ -58,6 +58,17 @@ async function addRunRows(db: Db): Promise<void> {
       db.k,
     );
   }
+  // Sign-in rows (migration 0004): hashes only, as kigen serve stores them.
+  const first = staff[0]?.id;
+  await sql`INSERT INTO sign_in_tokens (token_hash, staff_id, expires_at, used_at)
+    VALUES (${'a'.repeat(64)}, ${first}, '2026-12-07 09:15:00+09', NULL)`.execute(db.k);
+  await sql`INSERT INTO sessions (id_hash, staff_id, expires_at, user_agent)
+    VALUES (${'b'.repeat(64)}, ${first}, '2026-12-07 21:00:00+09', 'Mozilla/5.0 "quoted", comma')`.execute(
+    db.k,
+  );
+  await sql`INSERT INTO api_tokens (staff_id, name, token_hash) VALUES (${first}, 'nightly', ${'c'.repeat(64)})`.execute(
+    db.k,
+  );
 }
 
 /** Every row of every table, in key order, as text: equal fingerprints mean equal data. */

@@ -239,6 +239,12 @@ describe.each(testEngines())('API on %s', (engine) => {
       expect(res.statusCode).toBe(202);
       await new Promise((r) => setTimeout(r, 20));
       expect(h.runs).toContain('2026-12-01');
+      const audit = await h.db.k
+        .selectFrom('audit_logs')
+        .select(['actor_id', 'target_id'])
+        .where('action', '=', 'run.requested')
+        .execute();
+      expect(audit).toEqual([{ actor_id: h.staff.admin.id, target_id: '2026-12-01' }]);
       const bad = await admin.request('POST', '/api/v1/runs', { date: '2026-13-01', force: 'yes' });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.problems).toHaveLength(2);
