@@ -18,10 +18,11 @@ import {
   pushSubscriptionsForStaff,
   staffForOffices,
 } from './batch-queries.ts';
+import { retryingMethods } from './connection-loss.ts';
 import type { Db } from './database.ts';
 
 export function createPlanReader(db: Db, scope: DataScope): PlanReader {
-  return {
+  const reader: PlanReader = {
     officeChunk: (afterId, limit, officeId) =>
       officeChunk(db.k, { scope, afterId, limit, ...(officeId ? { officeId } : {}) }),
     staffForOffices: (officeIds) => staffForOffices(db.k, officeIds, scope),
@@ -29,6 +30,8 @@ export function createPlanReader(db: Db, scope: DataScope): PlanReader {
       latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),
     pushSubscriptions: (staffIds) => pushSubscriptionsForStaff(db.k, staffIds),
   };
+  // Reads are safe to repeat: on PostgreSQL a statement ended by a lost connection is run again.
+  return db.kind === 'postgres' ? retryingMethods(reader) : reader;
 }
 
 interface RunDbRow {
@@ -50,13 +53,13 @@ const toRun = (r: RunDbRow): RunRow => ({
 });
 
 /** A stable 31-bit advisory-lock key for a run. */
-function lockKey(run: RunRow): number {
+function runLockKey(run: Pick<RunRow, 'runDate' | 'scope'>): number {
   return createHash('sha256').update(`kigen-run:${run.runDate}:${run.scope}`).digest().readUInt32BE(0) >>> 1;
 }
 
 export function createRunStore(db: Db): RunStore {
   const k = db.k;
-  return {
+  const store: RunStore = {
     async claim(runDate, scope, owner) {
       const inserted = await sql<RunDbRow>`
         INSERT INTO runs (run_date, scope, status, owner) VALUES (${runDate}, ${scope}, 'running', ${owner})
@@ -72,7 +75,12 @@ export function createRunStore(db: Db): RunStore {
       if (!found) throw new Error(`run row for ${runDate}/${scope} vanished during claim`);
       return { run: toRun(found), created: false };
     },
-    lock: (run) => db.tryLock(lockKey(run)),
+    lock: (run, onLost) => db.tryLock(runLockKey(run), onLost),
+    async runRow(runId) {
+      const { rows } = await sql<RunDbRow>`
+        SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE id = ${runId}`.execute(k);
+      return rows[0] ? toRun(rows[0]) : null;
+    },
     async resume(run, owner) {
       await sql`UPDATE runs SET status = 'running', owner = ${owner}, attempts = attempts + 1, started_at = now(),
                    finished_at = NULL, skip_reason = NULL WHERE id = ${run.id}`.execute(k);
@@ -200,4 +208,8 @@ export function createRunStore(db: Db): RunStore {
       return rows;
     },
   };
+  if (db.kind !== 'postgres') return { ...store, oneConnection: true };
+  // On PostgreSQL a statement ended by a lost connection did not commit, and the pool reconnects:
+  // each method is run again (every one is safe to repeat: inserts skip conflicts, updates set states).
+  return retryingMethods(store);
 }

@@ -8,6 +8,7 @@ import type { NoticeGrouping } from '../domain/notices.ts';
 import { noticeCounts } from '../domain/notices.ts';
 import type { CalendarDate, ChannelName } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
+import { type ClaimGuard, holdClaim } from './claim-guard.ts';
 import { createDeliverer, type DeliveryChannels } from './deliver.ts';
 import { type Clock, systemClock } from './limits.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
@@ -136,13 +137,24 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
 
   // 2. Claim: one run row per (date, scope); a lock that dies with its process makes one runner work on it.
   const owner = `${hostname()}:${process.pid}`;
-  let release: (() => Promise<void>) | null = null;
+  let claim: ClaimGuard | null = null;
   let run: Awaited<ReturnType<RunStore['claim']>>['run'] | null = null;
+  // Aborted on shutdown (deps.signal) and when the claim is lost for good: sends stop, in-flight ones finish.
+  const stopRun = new AbortController();
+  if (deps.signal?.aborted) stopRun.abort();
+  deps.signal?.addEventListener('abort', () => stopRun.abort(), { once: true });
   if (!options.dryRun) {
     const claimed = await deps.store.claim(options.runDate, options.scope, owner);
     run = claimed.run;
-    release = await deps.store.lock(run);
-    if (!release) {
+    claim = await holdClaim({
+      store: deps.store,
+      run,
+      owner,
+      logger: log,
+      clock: deps.clock ?? systemClock,
+      onGiveUp: () => stopRun.abort(),
+    });
+    if (!claim) {
       summary.status = 'busy';
       summary.message = `another kigen process (${run.owner ?? 'unknown'}) is running ${options.runDate} right now; nothing done here`;
       log.info({ owner: run.owner }, 'run is held by another process');
@@ -162,7 +174,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
 
   const random = deps.random ?? Math.random;
   const clock = deps.clock ?? systemClock;
-  const signal = deps.signal ?? new AbortController().signal;
+  const signal = stopRun.signal;
   let writeError: unknown = null;
   const buffer = createOutcomeBuffer(deps.store, {
     maxItems: options.outcomeBatch?.maxItems ?? 500,
@@ -197,6 +209,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           random,
           logger: log,
           signal,
+          ...(claim ? { beforeSend: (claim as ClaimGuard).ready } : {}),
           onDone: () => deps.onProgress?.({ planned, done: ++done }),
         })
       : null;
@@ -307,20 +320,23 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     if (run) {
       summary.totals = await totalsOf(deps.store, run.id);
       summary.interrupted = signal.aborted;
+      if (claim?.lostReason) summary.claimLost = claim.lostReason;
       Object.assign(summary, statusAndExit(summary));
-      await deps.store.finish(
-        run.id,
-        summary.status === 'completed' ? 'completed' : signal.aborted ? 'interrupted' : 'failed',
-        {
-          ...summary,
-          notices: undefined,
-        },
-      );
+      // A process that took the date over owns its run row now: this one leaves it alone.
+      if (!claim?.takenOver)
+        await deps.store.finish(
+          run.id,
+          summary.status === 'completed' ? 'completed' : signal.aborted ? 'interrupted' : 'failed',
+          {
+            ...summary,
+            notices: undefined,
+          },
+        );
     }
     return finishSummary();
   } catch (error) {
     // Outcomes already recorded stay; the run row says it failed, and a rerun resumes the rest.
-    if (run) {
+    if (run && !claim?.takenOver) {
       await buffer.close();
       await deps.store
         .finish(run.id, 'failed', { error: (error as Error).message ?? String(error) })
@@ -329,7 +345,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     throw error;
   } finally {
     await buffer.close();
-    await release?.();
+    await claim?.release();
     clearInterval(memoryTimer);
   }
 }

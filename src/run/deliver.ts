@@ -82,6 +82,8 @@ export function createDeliverer(ctx: {
   logger: Logger;
   /** Aborted on shutdown: in-flight sends finish, nothing new starts. */
   signal: AbortSignal;
+  /** Checked before each send: a promise to wait for (the run's claim is being re-taken), or undefined. */
+  beforeSend?: () => Promise<void> | undefined;
   onDone?: (channel: ChannelName) => void;
 }): Deliverer {
   const { limits, buffer, clock } = ctx;
@@ -138,6 +140,8 @@ export function createDeliverer(ctx: {
       let outcome: SendOutcome;
       try {
         await buckets[d.channel].take(stop.signal);
+        const paused = ctx.beforeSend?.();
+        if (paused) await paused;
         if (stop.signal.aborted) return leavePending('run stopped');
         attempts += 1;
         tally.attempts += 1;

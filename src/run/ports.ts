@@ -88,8 +88,13 @@ export interface RunRow {
 export interface RunStore {
   /** Inserts the run row for (date, scope) or returns the existing one. */
   claim(runDate: CalendarDate, scope: DataScope, owner: string): Promise<{ run: RunRow; created: boolean }>;
-  /** A lock the database drops by itself if this process dies; null when another process holds it. */
-  lock(run: RunRow): Promise<(() => Promise<void>) | null>;
+  /**
+   * A lock the database drops by itself if this process dies; null when another process holds it.
+   * `onLost` is called when the lock's connection is lost (the lock is gone then).
+   */
+  lock(run: RunRow, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | null>;
+  /** The run row as it is now (null if it is gone): who owns it and in which state. */
+  runRow(runId: string): Promise<RunRow | null>;
   /** Marks a resumed run as running again under this owner. */
   resume(run: RunRow, owner: string): Promise<void>;
   recordSkip(runDate: CalendarDate, scope: DataScope, reason: string): Promise<void>;
@@ -106,4 +111,9 @@ export interface RunStore {
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
   /** Emails sent in the last 24 hours, whatever the data scope: the sender account's quota is shared. */
   emailsSentSince(hours: number): Promise<number>;
+  /**
+   * True when the store has one connection that outcome writes share with planning (PGlite): the run
+   * then writes buffered outcomes before each planning statement, so they never wait behind one.
+   */
+  readonly oneConnection?: boolean;
 }

@@ -59,6 +59,8 @@ export interface RunSummary {
   skip?: { reason: string; name: string };
   resumed: boolean;
   interrupted?: boolean;
+  /** Why the run gave up its claim (its database connection was lost and could not be re-taken safely). */
+  claimLost?: string;
   offices: number;
   staff: number;
   /** This invocation's work by channel. */
@@ -104,10 +106,11 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
     };
   }
   if (s.interrupted) {
+    const why = s.claimLost ? `stopped: ${s.claimLost}` : 'interrupted';
     return {
       status: 'interrupted',
       exitCode: 1,
-      message: [...notes, `interrupted: ${left} deliveries left pending; run the same date again to finish`]
+      message: [...notes, `${why}: ${left} deliveries left pending; run the same date again to finish`]
         .filter(Boolean)
         .join('\n'),
     };
