@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { type ClaimGuard, holdClaim } from './claim-guard.ts';
 import { createDeliverer, type DeliveryChannels } from './deliver.ts';
 import { type Clock, systemClock } from './limits.ts';
+import { outcomesAheadOfPlanning } from './one-connection.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { type PlannedChunk, planChunks } from './plan.ts';
 import type { DataScope, PlanReader, RunStore } from './ports.ts';
@@ -184,6 +185,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       log.error({ err: error }, 'could not record delivery outcomes');
     },
   });
+  const { reader, store } = outcomesAheadOfPlanning(deps.reader, deps.store, buffer);
   let emailQuota: number | null = null;
   if (!options.dryRun && options.dailyQuota > 0) {
     const used = await deps.store.emailsSentSince(24);
@@ -222,7 +224,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       deliverStart = performance.now();
       let afterId: string | null = null;
       for (;;) {
-        const page = await deps.store.pendingDeliveries(run.id, afterId, 1000);
+        const page = await store.pendingDeliveries(run.id, afterId, 1000);
         afterId = page.at(-1)?.id ?? null;
         for (const d of page) {
           if (signal.aborted || deliverer.fatal) break;
@@ -240,7 +242,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     const listNotice = deps.onNotice ?? ((n: NoticeListing) => notices.push(n));
     let chunkStart = performance.now();
     let insertedAny = false;
-    const chunks = planChunks(deps.reader, {
+    const chunks = planChunks(reader, {
       runDate: options.runDate,
       chunkSize: options.chunkSize,
       grouping: options.grouping,
@@ -278,7 +280,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           const slice = chunk.deliveries.slice(i, i + size);
           i += size;
           insertedAny = true;
-          const fresh = await deps.store.insertDeliveries(run, slice);
+          const fresh = await store.insertDeliveries(run, slice);
           // Rows that a previous run of this date already recorded are not new: they were resumed above.
           for (const d of slice) summary.deliveries[d.channel].alreadyRecorded += 1;
           for (const d of fresh) summary.deliveries[d.channel].alreadyRecorded -= 1;
