@@ -33,6 +33,8 @@ export interface SmtpSinkOptions {
    * answers it. The client's own timeout has to end the attempt. Default: none.
    */
   stall?: 'greeting' | 'data';
+  /** Like stall 'data', for the messages where it returns true (read in full, never answered). */
+  stallData?: (envelope: { from: string; to: string[] }) => boolean;
   /** Parse each message into `messages` (default true). The benchmark turns it off and reads `count`. */
   parse?: boolean;
 }
@@ -56,6 +58,8 @@ export interface SmtpSink {
   readonly count: number;
   /** Connections opened so far. */
   readonly connections: number;
+  /** Message bodies read to their end so far, answered or not (a stalled server counts them too). */
+  readonly received: number;
   /** Resolves once `count` reaches n; rejects after timeoutMs (default 5000). */
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +74,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters = new Set<() => void>();
   let count = 0;
   let connections = 0;
+  let received = 0;
   let rcptCounter = 0;
   const parse = options.parse ?? true;
   const authMethods = [
@@ -125,11 +130,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        received++;
         if (options.stall === 'data') return; // never answer
         const envelope = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
+        if (options.stallData?.(envelope)) return;
         const finish = async () => {
           const scripted = options.failData?.(envelope);
           if (scripted) return callback(replyError(scripted));
@@ -181,6 +188,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     get connections() {
       return connections;
+    },
+    get received() {
+      return received;
     },
     waitForCount(n, timeoutMs = 5000) {
       if (count >= n) return Promise.resolve();
