@@ -19,11 +19,17 @@ const STATEMENT_MS = 300;
 function slowReader(db: Db): PlanReader {
   const reader = createPlanReader(db, 'production');
   const hold = () => sql`SELECT pg_sleep(${STATEMENT_MS / 1000})`.execute(db.k);
+  const slow =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await hold();
+      return read(...args);
+    };
   return {
-    officeChunk: async (...a) => (await hold(), reader.officeChunk(...a)),
-    staffForOffices: async (...a) => (await hold(), reader.staffForOffices(...a)),
-    latestCycles: async (...a) => (await hold(), reader.latestCycles(...a)),
-    pushSubscriptions: async (...a) => (await hold(), reader.pushSubscriptions(...a)),
+    officeChunk: slow(reader.officeChunk),
+    staffForOffices: slow(reader.staffForOffices),
+    latestCycles: slow(reader.latestCycles),
+    pushSubscriptions: slow(reader.pushSubscriptions),
   };
 }
 
