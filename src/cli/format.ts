@@ -50,6 +50,16 @@ export function formatSummary(s: RunSummary): string {
   lines.push(fmt(head), ...rows.map(fmt));
   if (s.mode === 'dry-run') lines.push('', 'dry run: nothing was sent or written');
   for (const f of s.failures) lines.push(`  ${f.channel} ${f.kind} ${f.code}: ${n(f.count)}`);
+  if (s.failedDeliveries?.length) {
+    const total = s.totals ? s.totals.email.failed + s.totals.push.failed : s.failedDeliveries.length;
+    lines.push('', `failed deliveries of ${s.runDate} (${n(total)}; not retried):`);
+    for (const f of s.failedDeliveries) {
+      lines.push(
+        `  ${f.channel} ${f.to}  ${f.offices.join(', ')}  ${f.code ?? ''}: ${f.reason ?? 'no reason recorded'}`,
+      );
+    }
+    if (total > s.failedDeliveries.length) lines.push(`  … and ${n(total - s.failedDeliveries.length)} more`);
+  }
   if (s.quota) {
     lines.push(
       `quota: ${n(s.quota.dailyQuota)} a day, ${n(s.quota.usedLast24h)} used in the last 24 h, ${n(s.quota.deferred)} deferred`,

@@ -201,6 +201,30 @@ export function createRunStore(db: Db): RunStore {
       );
       return rows[0]?.n ?? 0;
     },
+    async failedDeliveries(runId, limit) {
+      const { rows } = await sql<{
+        channel: ChannelName;
+        email: string | null;
+        offices: string[] | string | null;
+        error_kind: string | null;
+        error_code: string | null;
+        error_reason: string | null;
+      }>`
+        SELECT channel, payload->'notice'->>'email' AS email,
+               (SELECT jsonb_agg(s->'office'->>'name') FROM jsonb_array_elements(payload->'notice'->'sections') s) AS offices,
+               error_kind, error_code, error_reason
+          FROM deliveries WHERE run_id = ${runId} AND status = 'failed' ORDER BY id LIMIT ${limit}`.execute(
+        k,
+      );
+      return rows.map((r) => ({
+        channel: r.channel,
+        email: r.email ?? '',
+        offices: (typeof r.offices === 'string' ? JSON.parse(r.offices) : r.offices) ?? [],
+        errorKind: r.error_kind,
+        errorCode: r.error_code,
+        errorReason: r.error_reason,
+      }));
+    },
     async tally(runId) {
       const { rows } = await sql<{ channel: ChannelName; status: DeliveryStatus; count: number }>`
         SELECT channel, status, count(*)::int AS count FROM deliveries WHERE run_id = ${runId}

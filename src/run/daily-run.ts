@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { BackoffPolicy } from '../domain/backoff.ts';
 import { type BusinessDayCheck, businessDayCheck, type ClosureRange } from '../domain/business-day.ts';
+import { maskEmail } from '../domain/mask.ts';
 import type { NoticeGrouping } from '../domain/notices.ts';
 import { noticeCounts } from '../domain/notices.ts';
 import type { CalendarDate, ChannelName } from '../domain/types.ts';
@@ -18,6 +19,7 @@ import type { DataScope, PlanReader, RunStore } from './ports.ts';
 import {
   type ChannelTotals,
   emptyTotals,
+  type FailedDelivery,
   type NoticeListing,
   type RunSummary,
   type StatementCounts,
@@ -321,6 +323,8 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     if (writeError) throw writeError;
     if (run) {
       summary.totals = await totalsOf(deps.store, run.id);
+      if (summary.totals.email.failed + summary.totals.push.failed > 0)
+        summary.failedDeliveries = await failedDeliveriesOf(deps.store, run.id);
       summary.interrupted = signal.aborted;
       if (claim?.lostReason) summary.claimLost = claim.lostReason;
       Object.assign(summary, statusAndExit(summary));
@@ -359,4 +363,18 @@ async function totalsOf(store: RunStore, runId: string): Promise<Record<ChannelN
   };
   for (const row of await store.tally(runId)) totals[row.channel][row.status] = row.count;
   return totals;
+}
+
+/** How many failed deliveries a summary names; the rest are counted in totals. */
+const FAILED_LISTED = 100;
+
+async function failedDeliveriesOf(store: RunStore, runId: string): Promise<FailedDelivery[]> {
+  return (await store.failedDeliveries(runId, FAILED_LISTED)).map((f) => ({
+    channel: f.channel,
+    to: maskEmail(f.email),
+    offices: f.offices,
+    kind: f.errorKind,
+    code: f.errorCode,
+    reason: f.errorReason,
+  }));
 }

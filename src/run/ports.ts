@@ -111,9 +111,21 @@ export interface RunStore {
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
   /** Emails sent in the last 24 hours, whatever the data scope: the sender account's quota is shared. */
   emailsSentSince(hours: number): Promise<number>;
+  /** The run's failed deliveries (first `limit`, by id) with their address, offices and reason. */
+  failedDeliveries(runId: string, limit: number): Promise<FailedDeliveryRow[]>;
   /**
    * True when the store has one connection that outcome writes share with planning (PGlite): the run
    * then writes buffered outcomes before each planning statement, so they never wait behind one.
    */
   readonly oneConnection?: boolean;
+}
+
+/** A delivery of the date that failed, as the store has it (the address is not masked yet). */
+export interface FailedDeliveryRow {
+  channel: ChannelName;
+  email: string;
+  offices: string[];
+  errorKind: string | null;
+  errorCode: string | null;
+  errorReason: string | null;
 }

@@ -68,6 +68,8 @@ export interface RunSummary {
   /** The whole date's deliveries by status, across every run of it. */
   totals?: Record<ChannelName, ChannelTotals>;
   failures: FailureCount[];
+  /** Deliveries of the date that ended failed (in any run of it): the first 100, addresses masked. */
+  failedDeliveries?: FailedDelivery[];
   fatal?: FatalError;
   push: { enabled: boolean; reason?: string };
   quota?: { dailyQuota: number; usedLast24h: number; remaining: number; deferred: number };
@@ -77,6 +79,17 @@ export interface RunSummary {
   throughput: { messagesPerSecond: number };
   /** Dry run with listNotices and no onNotice callback: every notice that would be sent. */
   notices?: NoticeListing[];
+}
+
+/** A failed delivery as the summary names it. */
+export interface FailedDelivery {
+  channel: ChannelName;
+  /** Masked: t***@example.jp. */
+  to: string;
+  offices: string[];
+  kind: string | null;
+  code: string | null;
+  reason: string | null;
 }
 
 /** One notice a dry run would send. */
@@ -119,6 +132,20 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
     notes.push(
       `daily quota of ${s.quota.dailyQuota} emails reached: ${s.quota.deferred} emails left pending for a later run`,
     );
+  }
+  // Failures of earlier runs of the date are not retried (permanent), but the date is not complete either.
+  const dateFailed = s.totals ? s.totals.email.failed + s.totals.push.failed : 0;
+  if (failed === 0 && left === 0 && dateFailed > 0) {
+    return {
+      status: 'partial',
+      exitCode: 1,
+      message: [
+        ...notes,
+        `${dateFailed} deliveries of ${s.runDate} failed in an earlier run and are not retried (permanent errors); see the failed deliveries`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    };
   }
   if (failed > 0 || left > 0) {
     const kinds = new Map<FailureKind, number>();
