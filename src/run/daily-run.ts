@@ -170,7 +170,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       summary.resumed = true;
       await deps.store.resume(run, owner);
       const requeued = await deps.store.requeueFailed(run.id);
-      summary.message = `resuming the run of ${options.runDate} (previous state: ${run.status}); only pending and failed deliveries are sent${requeued ? ` (${requeued} failed ones retried)` : ''}`;
+      summary.resumeNote = `resuming the run of ${options.runDate} (previous state: ${run.status}); only pending and failed deliveries are sent${requeued ? ` (${requeued} failed ones retried)` : ''}`;
       log.info({ previous: run.status, requeued }, 'resuming run');
     }
   }

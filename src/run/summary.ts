@@ -58,6 +58,8 @@ export interface RunSummary {
   forcedOn?: string;
   skip?: { reason: string; name: string };
   resumed: boolean;
+  /** What a resumed run says about the run it resumes (the first line of its message). */
+  resumeNote?: string;
   interrupted?: boolean;
   /** Why the run gave up its claim (its database connection was lost and could not be re-taken safely). */
   claimLost?: string;
@@ -108,7 +110,8 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
   if (s.status === 'busy') return { status: 'busy', exitCode: 3, message: s.message };
   const failed = s.deliveries.email.failed + s.deliveries.push.failed;
   const left = s.deliveries.email.pending + s.deliveries.push.pending;
-  const notes = [s.resumed ? s.message : ''];
+  // From its own field, not from s.message: this runs more than once per summary, and s.message is its output.
+  const notes = [s.resumed ? (s.resumeNote ?? '') : ''];
   if (s.fatal) {
     return {
       status: 'failed',

@@ -49,7 +49,13 @@ describe.each(testEngines())('a date with permanent failures on %s', (engine) =>
       expect(text).toMatch(/failed deliveries of 2026-12-01 \(2; not retried\)/);
       expect(text).toContain('ひまわり作業所');
       for (const email of refused) expect(text).not.toContain(email);
-      if (round > 1) expect(summary.message).toMatch(/2 deliveries of 2026-12-01 failed in an earlier run/);
+      if (round > 1) {
+        expect(summary.message).toMatch(/^resuming the run of 2026-12-01/);
+        expect(summary.message).toMatch(/2 deliveries of 2026-12-01 failed in an earlier run/);
+      }
+      // Each line of the message once (a resumed run used to print its last line twice).
+      const lines = summary.message.split('\n');
+      expect(new Set(lines).size, summary.message).toBe(lines.length);
     }
     // Three sent once; the two refused ones were tried once, on the first run only.
     expect(server.count).toBe(3);
