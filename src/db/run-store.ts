@@ -76,6 +76,13 @@ export function createRunStore(db: Db): RunStore {
       return { run: toRun(found), created: false };
     },
     lock: (run, onLost) => db.tryLock(runLockKey(run), onLost),
+    async findRun(runDate, scope) {
+      const { rows } = await sql<RunDbRow>`
+        SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE run_date = ${runDate} AND scope = ${scope}`.execute(
+        k,
+      );
+      return rows[0] ? toRun(rows[0]) : null;
+    },
     async runRow(runId) {
       const { rows } = await sql<RunDbRow>`
         SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE id = ${runId}`.execute(k);

@@ -93,6 +93,8 @@ export interface RunStore {
    * `onLost` is called when the lock's connection is lost (the lock is gone then).
    */
   lock(run: RunRow, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | null>;
+  /** The run row of (date, scope), if any run (or skip) of the date was recorded. */
+  findRun(runDate: CalendarDate, scope: DataScope): Promise<RunRow | null>;
   /** The run row as it is now (null if it is gone): who owns it and in which state. */
   runRow(runId: string): Promise<RunRow | null>;
   /** Marks a resumed run as running again under this owner. */

@@ -4,13 +4,15 @@ import type { Command } from 'commander';
 import { previewEmail } from '../../channels/email/email-channel.ts';
 import { formatVapidEnv, generateVapidKeys } from '../../channels/push/vapid.ts';
 import { ConfigError, KigenError } from '../../config/errors.ts';
-import { createPlanReader } from '../../db/run-store.ts';
+import { createPlanReader, createRunStore } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
+import { formatInstantIn } from '../../domain/zoned-time.ts';
+import { createLogger } from '../../logger.ts';
 import { deliveryKey } from '../../run/deliver.ts';
 import { planChunks } from '../../run/plan.ts';
-import { checkCron, startSchedule } from '../../run/scheduler.ts';
+import { checkCron, dateToCatchUp, startSchedule } from '../../run/scheduler.ts';
 import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
 import { positiveInt } from '../parse.ts';
 import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
@@ -68,26 +70,54 @@ export function registerOpsCommands(program: Command): void {
     const config = configFrom(opts);
     const cronProblem = checkCron(config.scheduleCron, config.timeZone);
     if (cronProblem) throw new ConfigError([cronProblem]);
+    // stderr carries JSON log lines only: a log collector parses every line.
+    const log = createLogger(config.logLevel).child({ component: 'schedule' });
     const shutdown = shutdownSignal((name) =>
-      process.stderr.write(`${name}: draining the current run, then exiting\n`),
+      log.info({ signal: name }, 'draining the current run, then exiting'),
     );
     let running: Promise<void> = Promise.resolve();
-    const schedule = startSchedule(config.scheduleCron, config.timeZone, async () => {
-      const runDate = calendarDateIn(new Date(), config.timeZone);
-      running = withApp(config, async (app) => {
-        const summary = await executeRun(app, runDate, { json: true }, shutdown.signal);
-        app.logger.info(
-          { summary: { ...summary, notices: undefined } },
-          `run for ${runDate}: ${summary.status}`,
-        );
-      }).catch((error) => {
-        process.stderr.write(`kigen schedule: run for ${runDate} failed: ${(error as Error).message}\n`);
-      });
-      await running;
-    });
-    process.stderr.write(
-      `kigen schedule: "${config.scheduleCron}" in ${config.timeZone}; next run ${schedule.nextRun()?.toISOString() ?? 'never'}\n`,
+    const runDate = (runDate: string) => {
+      // One run at a time: a tick (or the catch-up) waits for the one before it.
+      running = running.then(() =>
+        withApp(config, async (app) => {
+          const summary = await executeRun(app, runDate, { json: true }, shutdown.signal);
+          app.logger.info(
+            { summary: { ...summary, notices: undefined } },
+            `run for ${runDate}: ${summary.status}`,
+          );
+        }).catch((error) => {
+          log.error({ runDate, err: { message: (error as Error).message } }, `run for ${runDate} failed`);
+        }),
+      );
+      return running;
+    };
+    const schedule = startSchedule(config.scheduleCron, config.timeZone, () =>
+      runDate(calendarDateIn(new Date(), config.timeZone)),
     );
+    const next = schedule.nextRun();
+    log.info(
+      {
+        cron: config.scheduleCron,
+        timeZone: config.timeZone,
+        nextRun: next ? formatInstantIn(next, config.timeZone) : null,
+      },
+      `next run ${next ? formatInstantIn(next, config.timeZone) : 'never'}`,
+    );
+    // Started after today's time (a restart, a deploy, a late boot): today runs now, once. A date with a
+    // run row (done, running elsewhere, or recorded as skipped) is not started again.
+    const late = dateToCatchUp(schedule, config.timeZone, new Date());
+    if (late) {
+      const recorded = await withApp(config, (app) => createRunStore(app.db).findRun(late, config.dataScope));
+      if (recorded)
+        log.info(
+          { runDate: late, status: recorded.status },
+          `run for ${late} already recorded; waiting for the next run`,
+        );
+      else {
+        log.info({ runDate: late }, `started after today's run time: running ${late} now`);
+        void runDate(late);
+      }
+    }
     await new Promise<void>((resolve) =>
       shutdown.signal.addEventListener('abort', () => resolve(), { once: true }),
     );
