@@ -76,6 +76,23 @@ export function createRunStore(db: Db): RunStore {
       return { run: toRun(found), created: false };
     },
     lock: (run, onLost) => db.tryLock(runLockKey(run), onLost),
+    async ledgerStatuses(runDate, deliveries) {
+      if (deliveries.length === 0) return [];
+      const keys = deliveries.map((d, i) => ({
+        i,
+        staff_id: d.staffId,
+        channel: d.channel,
+        device: d.device,
+        office_key: d.officeKey,
+      }));
+      const { rows } = await sql<{ i: number; status: DeliveryStatus; error_kind: string | null }>`
+        SELECT x.i, d.status, d.error_kind
+          FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb)
+               AS x(i int, staff_id uuid, channel text, device text, office_key text)
+          JOIN deliveries d ON d.run_date = ${runDate}::date AND d.staff_id = x.staff_id AND d.channel = x.channel
+                           AND d.device = x.device AND d.office_key = x.office_key`.execute(k);
+      return rows.map((r) => ({ i: r.i, status: r.status, errorKind: r.error_kind }));
+    },
     async findRun(runDate, scope) {
       const { rows } = await sql<RunDbRow>`
         SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE run_date = ${runDate} AND scope = ${scope}`.execute(

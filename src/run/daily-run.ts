@@ -15,7 +15,7 @@ import { type Clock, systemClock } from './limits.ts';
 import { outcomesAheadOfPlanning } from './one-connection.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { type PlannedChunk, planChunks } from './plan.ts';
-import type { DataScope, PlanReader, RunStore } from './ports.ts';
+import type { DataScope, PlannedDelivery, PlanReader, RunStore } from './ports.ts';
 import {
   type ChannelTotals,
   emptyTotals,
@@ -187,7 +187,13 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       log.error({ err: error }, 'could not record delivery outcomes');
     },
   });
-  const { reader, store } = outcomesAheadOfPlanning(deps.reader, deps.store, buffer);
+  // A dry run writes no outcomes: nothing to put ahead of its statements.
+  const { reader, store } = options.dryRun
+    ? { reader: deps.reader, store: deps.store }
+    : outcomesAheadOfPlanning(deps.reader, deps.store, buffer);
+  // A dry run of a date that ran already reads the ledger, to say what a real rerun would do.
+  const ledger = options.dryRun && (await deps.store.findRun(options.runDate, options.scope)) !== null;
+  if (options.dryRun) for (const c of ['email', 'push'] as const) summary.deliveries[c].wouldSend = 0;
   let emailQuota: number | null = null;
   if (!options.dryRun && options.dailyQuota > 0) {
     const used = await deps.store.emailsSentSince(24);
@@ -260,6 +266,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       summary.offices += chunk.offices.length;
       summary.staff += chunk.staffCount;
       for (const d of chunk.deliveries) summary.deliveries[d.channel].planned += 1;
+      if (options.dryRun) await countWouldSend(store, options.runDate, chunk.deliveries, ledger, summary);
       if (options.dryRun && options.listNotices) {
         for (const d of chunk.deliveries) {
           listNotice({
@@ -377,4 +384,29 @@ async function failedDeliveriesOf(store: RunStore, runId: string): Promise<Faile
     code: f.errorCode,
     reason: f.errorReason,
   }));
+}
+
+/**
+ * What a real run would do with each planned delivery of a dry run: new ones and pending ones are sent,
+ * failed ones are retried unless they failed for good, sent and skipped ones are not sent again.
+ */
+async function countWouldSend(
+  store: RunStore,
+  runDate: string,
+  deliveries: readonly PlannedDelivery[],
+  ledger: boolean,
+  summary: RunSummary,
+): Promise<void> {
+  const recorded = ledger ? await store.ledgerStatuses(runDate, deliveries) : [];
+  const known = new Map(recorded.map((r) => [r.i, r]));
+  deliveries.forEach((d, i) => {
+    const row = known.get(i);
+    const counts = summary.deliveries[d.channel];
+    if (row) counts.alreadyRecorded += 1;
+    const sends =
+      !row ||
+      row.status === 'pending' ||
+      (row.status === 'failed' && (row.errorKind === 'transient' || row.errorKind === 'fatal'));
+    if (sends) counts.wouldSend = (counts.wouldSend ?? 0) + 1;
+  });
 }

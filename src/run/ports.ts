@@ -93,6 +93,14 @@ export interface RunStore {
    * `onLost` is called when the lock's connection is lost (the lock is gone then).
    */
   lock(run: RunRow, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | null>;
+  /**
+   * The recorded state of planned deliveries of a date (one statement): for each one already recorded,
+   * its position in `deliveries`, status and error kind.
+   */
+  ledgerStatuses(
+    runDate: CalendarDate,
+    deliveries: readonly PlannedDelivery[],
+  ): Promise<Array<{ i: number; status: DeliveryStatus; errorKind: string | null }>>;
   /** The run row of (date, scope), if any run (or skip) of the date was recorded. */
   findRun(runDate: CalendarDate, scope: DataScope): Promise<RunRow | null>;
   /** The run row as it is now (null if it is gone): who owns it and in which state. */

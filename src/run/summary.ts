@@ -23,6 +23,8 @@ export interface ChannelDeliveries {
   /** Not sent on purpose (push subscription gone). */
   skipped: number;
   attempts: number;
+  /** Dry run: what a real run now would send (new, pending, or failed and retried), read from the ledger. */
+  wouldSend?: number;
 }
 
 export interface ChannelTotals {

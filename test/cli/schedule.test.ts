@@ -63,7 +63,7 @@ describe('kigen schedule', () => {
     // Logs only: every line on stderr is one JSON object.
     for (const line of stderrOf(child).split('\n').filter(Boolean))
       expect(() => JSON.parse(line), line).not.toThrow();
-  }, 120_000);
+  }, 300_000);
 
   it("started after today's run time, runs today once at start; started again, does not run it twice", async () => {
     const fresh = mkdtempSync(path.join(tmpdir(), 'kigen-schedule-late-'));
@@ -103,7 +103,7 @@ describe('kigen schedule', () => {
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
 
 const stderrText = new WeakMap<ChildProcess, string>();
