@@ -13,6 +13,7 @@ import type {
   RunStore,
 } from '../run/ports.ts';
 import {
+  countOffices,
   latestCyclesForOffices,
   officeChunk,
   pushSubscriptionsForStaff,
@@ -29,6 +30,7 @@ export function createPlanReader(db: Db, scope: DataScope): PlanReader {
     latestCycles: (officeIds, runDate, windowDays) =>
       latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),
     pushSubscriptions: (staffIds) => pushSubscriptionsForStaff(db.k, staffIds),
+    countOffices: () => countOffices(db.k, scope),
   };
   // Reads are safe to repeat: on PostgreSQL a statement ended by a lost connection is run again.
   return db.kind === 'postgres' ? retryingMethods(reader) : reader;

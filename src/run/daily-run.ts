@@ -58,7 +58,17 @@ export interface DailyRunDeps {
   signal?: AbortSignal;
   clock?: Clock;
   random?: () => number;
-  onProgress?: (event: { planned: number; done: number }) => void;
+  /**
+   * Progress: while planning, offices planned of officesTotal (read once at the start when this is given);
+   * once planning is over (planning false), messages done of planned, a total that no longer grows.
+   */
+  onProgress?: (event: {
+    planned: number;
+    done: number;
+    planning?: boolean;
+    offices?: number;
+    officesTotal?: number;
+  }) => void;
   /**
    * Dry run with listNotices: receives each notice as it is planned, so a large list is streamed
    * instead of held in memory. Without it the list is returned in summary.notices.
@@ -202,6 +212,9 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   }
   let done = 0;
   let planned = 0;
+  let planning = true;
+  const officesTotal =
+    deps.onProgress && deps.reader.countOffices ? await deps.reader.countOffices() : undefined;
   const deliverer =
     deps.channels && !options.dryRun
       ? createDeliverer({
@@ -220,7 +233,10 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           logger: log,
           signal,
           ...(claim ? { beforeSend: (claim as ClaimGuard).ready } : {}),
-          onDone: () => deps.onProgress?.({ planned, done: ++done }),
+          onDone: () => {
+            done += 1;
+            if (!planning) deps.onProgress?.({ planned, done, planning });
+          },
         })
       : null;
 
@@ -301,11 +317,20 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
         }
       }
       chunk = undefined;
+      deps.onProgress?.({
+        planned,
+        done,
+        planning,
+        offices: summary.offices,
+        ...(officesTotal === undefined ? {} : { officesTotal }),
+      });
       sampleRss();
       chunkStart = performance.now();
       if (signal.aborted || deliverer?.fatal) break;
     }
     await chunks.return(undefined);
+    planning = false;
+    deps.onProgress?.({ planned, done, planning });
     summary.phases.planMs = Math.round(planMs);
     if (options.dryRun && options.listNotices && !deps.onNotice) summary.notices = notices;
 

@@ -23,6 +23,8 @@ export interface PlanReader {
     windowDays: number,
   ): Promise<LatestCycle[]>;
   pushSubscriptions(staffIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
+  /** Offices the plan will walk (for a progress bar's known total); optional. */
+  countOffices?(): Promise<number>;
 }
 
 export type DeliveryPayload =
