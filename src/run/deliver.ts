@@ -126,6 +126,18 @@ export function createDeliverer(ctx: {
     const log = () =>
       ctx.logger.child({ delivery: d.id, channel: d.channel, to: maskEmail(d.payload.notice.email) });
     let attempts = 0;
+    /** Pending for a later run, with the failure that left it there. */
+    const keepPending = (failure: { kind: FailureKind; code: string; reason: string }) => {
+      tally.deferred += 1;
+      buffer.outcome({
+        id: d.id,
+        status: 'pending',
+        attempts,
+        errorKind: failure.kind,
+        errorCode: failure.code,
+        errorReason: failure.reason,
+      });
+    };
     const leavePending = (why: string) => {
       tally.deferred += 1;
       if (attempts > 0) buffer.outcome({ id: d.id, status: 'pending', attempts, errorReason: why });
@@ -221,16 +233,7 @@ export function createDeliverer(ctx: {
           );
         }
         stop.abort();
-        buffer.outcome({
-          id: d.id,
-          status: 'pending',
-          attempts,
-          errorKind: outcome.kind,
-          errorCode: outcome.code,
-          errorReason: outcome.reason,
-        });
-        tally.deferred += 1;
-        return;
+        return keepPending(outcome);
       }
       if (outcome.unknownOutcome) {
         // Sent in full, never answered: it may have arrived. Not again in this run; the next run of the date
@@ -239,16 +242,7 @@ export function createDeliverer(ctx: {
           { code: outcome.code, attempts },
           'no answer after the message was sent; left for the next run',
         );
-        tally.deferred += 1;
-        buffer.outcome({
-          id: d.id,
-          status: 'pending',
-          attempts,
-          errorKind: outcome.kind,
-          errorCode: outcome.code,
-          errorReason: outcome.reason,
-        });
-        return;
+        return keepPending(outcome);
       }
       if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
         tally.failed += 1;
