@@ -4,22 +4,21 @@
 import { hostname } from 'node:os';
 import type { BackoffPolicy } from '../domain/backoff.ts';
 import { type BusinessDayCheck, businessDayCheck, type ClosureRange } from '../domain/business-day.ts';
-import { maskEmail } from '../domain/mask.ts';
 import type { NoticeGrouping } from '../domain/notices.ts';
 import { noticeCounts } from '../domain/notices.ts';
 import type { CalendarDate, ChannelName } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
 import { type ClaimGuard, holdClaim } from './claim-guard.ts';
 import { createDeliverer, type DeliveryChannels } from './deliver.ts';
+import { countWouldSend, failedDeliveriesOf } from './ledger.ts';
 import { type Clock, systemClock } from './limits.ts';
 import { outcomesAheadOfPlanning } from './one-connection.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { type PlannedChunk, planChunks } from './plan.ts';
-import type { DataScope, PlannedDelivery, PlanReader, RunStore } from './ports.ts';
+import type { DataScope, PlanReader, RunStore } from './ports.ts';
 import {
   type ChannelTotals,
   emptyTotals,
-  type FailedDelivery,
   type NoticeListing,
   type RunSummary,
   type StatementCounts,
@@ -395,43 +394,4 @@ async function totalsOf(store: RunStore, runId: string): Promise<Record<ChannelN
   };
   for (const row of await store.tally(runId)) totals[row.channel][row.status] = row.count;
   return totals;
-}
-
-/** How many failed deliveries a summary names; the rest are counted in totals. */
-const FAILED_LISTED = 100;
-
-async function failedDeliveriesOf(store: RunStore, runId: string): Promise<FailedDelivery[]> {
-  return (await store.failedDeliveries(runId, FAILED_LISTED)).map((f) => ({
-    channel: f.channel,
-    to: maskEmail(f.email),
-    offices: f.offices,
-    kind: f.errorKind,
-    code: f.errorCode,
-    reason: f.errorReason,
-  }));
-}
-
-/**
- * What a real run would do with each planned delivery of a dry run: new ones and pending ones are sent,
- * failed ones are retried unless they failed for good, sent and skipped ones are not sent again.
- */
-async function countWouldSend(
-  store: RunStore,
-  runDate: string,
-  deliveries: readonly PlannedDelivery[],
-  ledger: boolean,
-  summary: RunSummary,
-): Promise<void> {
-  const recorded = ledger ? await store.ledgerStatuses(runDate, deliveries) : [];
-  const known = new Map(recorded.map((r) => [r.i, r]));
-  deliveries.forEach((d, i) => {
-    const row = known.get(i);
-    const counts = summary.deliveries[d.channel];
-    if (row) counts.alreadyRecorded += 1;
-    const sends =
-      !row ||
-      row.status === 'pending' ||
-      (row.status === 'failed' && (row.errorKind === 'transient' || row.errorKind === 'fatal'));
-    if (sends) counts.wouldSend = (counts.wouldSend ?? 0) + 1;
-  });
 }
