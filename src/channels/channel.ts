@@ -18,6 +18,13 @@ export type SendOutcome =
       reason: string;
       /** A hint from the provider (Retry-After), when it gave one. */
       retryAfterMs?: number;
+      /** The failure concerns the connection to the provider (refused, DNS, TLS, timeout), not this message. */
+      connection?: boolean;
+      /**
+       * The message was handed over in full and no answer came: it may have arrived. It is not tried again
+       * in this run (the next run of the date sends it once more, with the same Message-ID).
+       */
+      unknownOutcome?: boolean;
     };
 
 export interface EmailMessage {

@@ -48,8 +48,30 @@ export function formatSummary(s: RunSummary): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const fmt = (r: (string | number)[]) => r.map((v, i) => String(v).padStart(widths[i] ?? 0)).join('  ');
   lines.push(fmt(head), ...rows.map(fmt));
-  if (s.mode === 'dry-run') lines.push('', 'dry run: nothing was sent or written');
+  if (s.mode === 'dry-run') {
+    lines.push('', 'dry run: nothing was sent or written');
+    const would = (s.deliveries.email.wouldSend ?? 0) + (s.deliveries.push.wouldSend ?? 0);
+    const earlier = s.deliveries.email.alreadyRecorded + s.deliveries.push.alreadyRecorded;
+    if (s.deliveries.email.wouldSend !== undefined) {
+      lines.push(
+        `a real run now would send ${n(would)} messages` +
+          (earlier
+            ? ` (${n(earlier)} already recorded for ${s.runDate}; sent, skipped or failed for good ones are not sent again)`
+            : ''),
+      );
+    }
+  }
   for (const f of s.failures) lines.push(`  ${f.channel} ${f.kind} ${f.code}: ${n(f.count)}`);
+  if (s.failedDeliveries?.length) {
+    const total = s.totals ? s.totals.email.failed + s.totals.push.failed : s.failedDeliveries.length;
+    lines.push('', `failed deliveries of ${s.runDate} (${n(total)}; not retried):`);
+    for (const f of s.failedDeliveries) {
+      lines.push(
+        `  ${f.channel} ${f.to}  ${f.offices.join(', ')}  ${f.code ?? ''}: ${f.reason ?? 'no reason recorded'}`,
+      );
+    }
+    if (total > s.failedDeliveries.length) lines.push(`  … and ${n(total - s.failedDeliveries.length)} more`);
+  }
   if (s.quota) {
     lines.push(
       `quota: ${n(s.quota.dailyQuota)} a day, ${n(s.quota.usedLast24h)} used in the last 24 h, ${n(s.quota.deferred)} deferred`,

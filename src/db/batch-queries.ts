@@ -36,6 +36,17 @@ export async function officeChunk(
   return q.execute();
 }
 
+/** How many live offices of the scope there are: the planning phase's known total (progress). */
+export async function countOffices(k: Kysely<Database>, scope: DataScope): Promise<number> {
+  const row = await k
+    .selectFrom('offices')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('deleted_at', 'is', null)
+    .where('is_test_data', '=', isTest(scope))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Live staff linked to any of the offices, with preferences and all their live offices. */
 export async function staffForOffices(
   k: Kysely<Database>,

@@ -26,9 +26,10 @@ export interface Db {
   readonly stats: StatementStats;
   /**
    * Takes a session-level lock that the database releases by itself if this process dies.
-   * Returns a release function, or null when another process holds it.
+   * Returns a release function, or null when another process holds it. `onLost` is called (once) when
+   * the connection holding the lock is lost: the database has released the lock by then.
    */
-  tryLock(key: number): Promise<(() => Promise<void>) | null>;
+  tryLock(key: number, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | null>;
   /** Bulk-loads rows (COPY on PostgreSQL, a CSV blob COPY on PGlite). Values must not contain raw objects. */
   copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Dumps the whole embedded database (PGlite only), for snapshots of test templates. */
@@ -126,6 +127,11 @@ async function openPostgres(url: string, maxConnections: number): Promise<Db> {
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor one that is checked out between two statements: a server that ends the connection right after a
+  // statement's reply (pg_terminate_backend, a restart) makes the client emit 'error' with no query to
+  // take it, while the pool's own listener is off. The client is then unusable; the pool discards it
+  // when it comes back, and the statement that needs it next is retried (connection-loss.ts).
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();
@@ -138,19 +144,47 @@ async function openPostgres(url: string, maxConnections: number): Promise<Db> {
     kind: 'postgres',
     k,
     stats,
-    async tryLock(key) {
+    async tryLock(key, onLost) {
       const client = await pool.connect();
+      // The client stays checked out for the whole run, so the pool's idle error listener is off: without
+      // this one, a connection lost meanwhile (server restart, pg_terminate_backend) is an unhandled
+      // 'error' event that ends the process.
+      let lost: Error | null = null;
+      let held = false;
+      const onError = (error: Error) => {
+        if (lost) return;
+        lost = error;
+        // Before the lock is granted, the failing query reports the loss to the caller instead.
+        if (held) onLost?.(error);
+      };
+      client.on('error', onError);
+      const done = (error?: Error) => {
+        client.off('error', onError);
+        client.release(error ?? false);
+      };
       stats.record('select pg_try_advisory_lock');
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
-      if (!rows[0]?.ok) {
-        client.release();
+      let ok = false;
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+        ok = Boolean(rows[0]?.ok);
+      } catch (error) {
+        done(error as Error);
+        throw error;
+      }
+      if (!ok || lost) {
+        done(lost ?? undefined);
+        if (lost) throw lost;
         return null;
       }
+      held = true;
       return async () => {
+        // A lost connection took the lock with it: the dead client is discarded, not returned to the pool.
+        if (lost) return done(lost);
         try {
           await client.query('SELECT pg_advisory_unlock($1)', [key]);
-        } finally {
-          client.release();
+          done();
+        } catch (error) {
+          done(error as Error);
         }
       };
     },

@@ -15,23 +15,28 @@ import type {
   RunStore,
 } from '../run/ports.ts';
 import {
+  countOffices,
   latestCyclesForOffices,
   officeChunk,
   pushSubscriptionsForStaff,
   staffForOffices,
 } from './batch-queries.ts';
+import { retryingMethods } from './connection-loss.ts';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
 
 export function createPlanReader(db: Db, scope: DataScope): PlanReader {
-  return {
+  const reader: PlanReader = {
     officeChunk: (afterId, limit, officeIds) =>
       officeChunk(db.k, { scope, afterId, limit, ...(officeIds ? { officeIds } : {}) }),
     staffForOffices: (officeIds) => staffForOffices(db.k, officeIds, scope),
     latestCycles: (officeIds, runDate, windowDays) =>
       latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),
     pushSubscriptions: (staffIds) => pushSubscriptionsForStaff(db.k, staffIds),
+    countOffices: () => countOffices(db.k, scope),
   };
+  // Reads are safe to repeat: on PostgreSQL a statement ended by a lost connection is run again.
+  return db.kind === 'postgres' ? retryingMethods(reader) : reader;
 }
 
 interface RunDbRow {
@@ -74,13 +79,13 @@ export const toPendingDelivery = (r: PendingRow): PendingDelivery => ({
 });
 
 /** A stable 31-bit advisory-lock key for a run. */
-function lockKey(run: RunRow): number {
+function runLockKey(run: Pick<RunRow, 'runDate' | 'scope'>): number {
   return createHash('sha256').update(`kigen-run:${run.runDate}:${run.scope}`).digest().readUInt32BE(0) >>> 1;
 }
 
 export function createRunStore(db: Db): RunStore {
   const k = db.k;
-  return {
+  const store: RunStore = {
     async claim(runDate, scope, owner) {
       const inserted = await sql<RunDbRow>`
         INSERT INTO runs (run_date, scope, status, owner) VALUES (${runDate}, ${scope}, 'running', ${owner})
@@ -96,7 +101,36 @@ export function createRunStore(db: Db): RunStore {
       if (!found) throw new Error(`run row for ${runDate}/${scope} vanished during claim`);
       return { run: toRun(found), created: false };
     },
-    lock: (run) => db.tryLock(lockKey(run)),
+    lock: (run, onLost) => db.tryLock(runLockKey(run), onLost),
+    async ledgerStatuses(runDate, deliveries) {
+      if (deliveries.length === 0) return [];
+      const keys = deliveries.map((d, i) => ({
+        i,
+        staff_id: d.staffId,
+        channel: d.channel,
+        device: d.device,
+        office_key: d.officeKey,
+      }));
+      const { rows } = await sql<{ i: number; status: DeliveryStatus; error_kind: string | null }>`
+        SELECT x.i, d.status, d.error_kind
+          FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb)
+               AS x(i int, staff_id uuid, channel text, device text, office_key text)
+          JOIN deliveries d ON d.run_date = ${runDate}::date AND d.staff_id = x.staff_id AND d.channel = x.channel
+                           AND d.device = x.device AND d.office_key = x.office_key`.execute(k);
+      return rows.map((r) => ({ i: r.i, status: r.status, errorKind: r.error_kind }));
+    },
+    async findRun(runDate, scope) {
+      const { rows } = await sql<RunDbRow>`
+        SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE run_date = ${runDate} AND scope = ${scope}`.execute(
+        k,
+      );
+      return rows[0] ? toRun(rows[0]) : null;
+    },
+    async runRow(runId) {
+      const { rows } = await sql<RunDbRow>`
+        SELECT id, run_date, scope, status, attempts, owner FROM runs WHERE id = ${runId}`.execute(k);
+      return rows[0] ? toRun(rows[0]) : null;
+    },
     async resume(run, owner) {
       await sql`UPDATE runs SET status = 'running', owner = ${owner}, attempts = attempts + 1, started_at = now(),
                    finished_at = NULL, skip_reason = NULL WHERE id = ${run.id}`.execute(k);
@@ -162,6 +196,30 @@ export function createRunStore(db: Db): RunStore {
       );
       return rows[0]?.n ?? 0;
     },
+    async failedDeliveries(runId, limit) {
+      const { rows } = await sql<{
+        channel: ChannelName;
+        email: string | null;
+        offices: string[] | string | null;
+        error_kind: string | null;
+        error_code: string | null;
+        error_reason: string | null;
+      }>`
+        SELECT channel, payload->'notice'->>'email' AS email,
+               (SELECT jsonb_agg(s->'office'->>'name') FROM jsonb_array_elements(payload->'notice'->'sections') s) AS offices,
+               error_kind, error_code, error_reason
+          FROM deliveries WHERE run_id = ${runId} AND status = 'failed' ORDER BY id LIMIT ${limit}`.execute(
+        k,
+      );
+      return rows.map((r) => ({
+        channel: r.channel,
+        email: r.email ?? '',
+        offices: (typeof r.offices === 'string' ? JSON.parse(r.offices) : r.offices) ?? [],
+        errorKind: r.error_kind,
+        errorCode: r.error_code,
+        errorReason: r.error_reason,
+      }));
+    },
     async tally(runId) {
       const { rows } = await sql<{ channel: ChannelName; status: DeliveryStatus; count: number }>`
         SELECT channel, status, count(*)::int AS count FROM deliveries WHERE run_id = ${runId}
@@ -169,6 +227,10 @@ export function createRunStore(db: Db): RunStore {
       return rows;
     },
   };
+  if (db.kind !== 'postgres') return { ...store, oneConnection: true };
+  // On PostgreSQL a statement ended by a lost connection did not commit, and the pool reconnects:
+  // each method is run again (every one is safe to repeat: inserts skip conflicts, updates set states).
+  return retryingMethods(store);
 }
 
 /**

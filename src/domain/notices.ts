@@ -48,13 +48,19 @@ function sectionsFor(member: StaffMember, input: BuildNoticesInput): OfficeSecti
     if (!office) throw new UnknownOfficeError(officeId, member.id);
     sections.push({ office, alerts: sortAlerts(kept) });
   }
-  return sections.sort((a, b) => compareOffices(a.office, b.office));
+  return sections.sort((a, b) => overdueFirst(a) - overdueFirst(b) || compareOffices(a.office, b.office));
+}
+
+/** product.md: in a digest, offices with an overdue alert come first, then by office name. */
+function overdueFirst(section: OfficeSection): number {
+  return section.alerts.some((a) => a.type === 'renewal_overdue') ? 0 : 1;
 }
 
 /**
  * The notices of one channel, in staff order (then office order for per-office). Sections with no
  * kept alerts are dropped and a staff member with no section gets no notice, so a channel that is
- * off, or has nothing within its threshold, yields nothing. Offices are ordered by name, then id;
+ * off, or has nothing within its threshold, yields nothing. Offices with an overdue alert come first,
+ * then by name, then id;
  * alerts in display order (compareAlerts).
  */
 export function buildNotices(input: BuildNoticesInput): Notice[] {

@@ -8,8 +8,11 @@ import type { NoticeGrouping } from '../domain/notices.ts';
 import { noticeCounts } from '../domain/notices.ts';
 import type { CalendarDate, ChannelName } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
+import { type ClaimGuard, holdClaim } from './claim-guard.ts';
 import { createDeliverer, type DeliveryChannels } from './deliver.ts';
+import { countWouldSend, failedDeliveriesOf } from './ledger.ts';
 import { type Clock, systemClock } from './limits.ts';
+import { outcomesAheadOfPlanning } from './one-connection.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import { type PlannedChunk, planChunks } from './plan.ts';
 import type { DataScope, PlanReader, RunStore } from './ports.ts';
@@ -55,7 +58,17 @@ export interface DailyRunDeps {
   signal?: AbortSignal;
   clock?: Clock;
   random?: () => number;
-  onProgress?: (event: { planned: number; done: number }) => void;
+  /**
+   * Progress: while planning, offices planned of officesTotal (read once at the start when this is given);
+   * once planning is over (planning false), messages done of planned, a total that no longer grows.
+   */
+  onProgress?: (event: {
+    planned: number;
+    done: number;
+    planning?: boolean;
+    offices?: number;
+    officesTotal?: number;
+  }) => void;
   /**
    * Dry run with listNotices: receives each notice as it is planned, so a large list is streamed
    * instead of held in memory. Without it the list is returned in summary.notices.
@@ -139,13 +152,24 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
 
   // 2. Claim: one run row per (date, scope); a lock that dies with its process makes one runner work on it.
   const owner = `${hostname()}:${process.pid}`;
-  let release: (() => Promise<void>) | null = null;
+  let claim: ClaimGuard | null = null;
   let run: Awaited<ReturnType<RunStore['claim']>>['run'] | null = null;
+  // Aborted on shutdown (deps.signal) and when the claim is lost for good: sends stop, in-flight ones finish.
+  const stopRun = new AbortController();
+  if (deps.signal?.aborted) stopRun.abort();
+  deps.signal?.addEventListener('abort', () => stopRun.abort(), { once: true });
   if (!options.dryRun) {
     const claimed = await deps.store.claim(options.runDate, options.scope, owner);
     run = claimed.run;
-    release = await deps.store.lock(run);
-    if (!release) {
+    claim = await holdClaim({
+      store: deps.store,
+      run,
+      owner,
+      logger: log,
+      clock: deps.clock ?? systemClock,
+      onGiveUp: () => stopRun.abort(),
+    });
+    if (!claim) {
       summary.status = 'busy';
       summary.message = `another kigen process (${run.owner ?? 'unknown'}) is running ${options.runDate} right now; nothing done here`;
       log.info({ owner: run.owner }, 'run is held by another process');
@@ -158,14 +182,14 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       summary.resumed = true;
       await deps.store.resume(run, owner);
       const requeued = await deps.store.requeueFailed(run.id);
-      summary.message = `resuming the run of ${options.runDate} (previous state: ${run.status}); only pending and failed deliveries are sent${requeued ? ` (${requeued} failed ones retried)` : ''}`;
+      summary.resumeNote = `resuming the run of ${options.runDate} (previous state: ${run.status}); only pending and failed deliveries are sent${requeued ? ` (${requeued} failed ones retried)` : ''}`;
       log.info({ previous: run.status, requeued }, 'resuming run');
     }
   }
 
   const random = deps.random ?? Math.random;
   const clock = deps.clock ?? systemClock;
-  const signal = deps.signal ?? new AbortController().signal;
+  const signal = stopRun.signal;
   let writeError: unknown = null;
   const buffer = createOutcomeBuffer(deps.store, {
     maxItems: options.outcomeBatch?.maxItems ?? 500,
@@ -175,6 +199,13 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       log.error({ err: error }, 'could not record delivery outcomes');
     },
   });
+  // A dry run writes no outcomes: nothing to put ahead of its statements.
+  const { reader, store } = options.dryRun
+    ? { reader: deps.reader, store: deps.store }
+    : outcomesAheadOfPlanning(deps.reader, deps.store, buffer);
+  // A dry run of a date that ran already reads the ledger, to say what a real rerun would do.
+  const ledger = options.dryRun && (await deps.store.findRun(options.runDate, options.scope)) !== null;
+  if (options.dryRun) for (const c of ['email', 'push'] as const) summary.deliveries[c].wouldSend = 0;
   let emailQuota: number | null = null;
   if (!options.dryRun && options.dailyQuota > 0) {
     const used = await deps.store.emailsSentSince(24);
@@ -183,6 +214,9 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   }
   let done = 0;
   let planned = 0;
+  let planning = true;
+  const officesTotal =
+    deps.onProgress && deps.reader.countOffices ? await deps.reader.countOffices() : undefined;
   const deliverer =
     deps.channels && !options.dryRun
       ? createDeliverer({
@@ -200,7 +234,11 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           random,
           logger: log,
           signal,
-          onDone: () => deps.onProgress?.({ planned, done: ++done }),
+          ...(claim ? { beforeSend: (claim as ClaimGuard).ready } : {}),
+          onDone: () => {
+            done += 1;
+            if (!planning) deps.onProgress?.({ planned, done, planning });
+          },
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
         })
       : null;
@@ -213,7 +251,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       deliverStart = performance.now();
       let afterId: string | null = null;
       for (;;) {
-        const page = await deps.store.pendingDeliveries(run.id, afterId, 1000);
+        const page = await store.pendingDeliveries(run.id, afterId, 1000);
         afterId = page.at(-1)?.id ?? null;
         for (const d of page) {
           if (signal.aborted || deliverer.fatal) break;
@@ -231,7 +269,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     const listNotice = deps.onNotice ?? ((n: NoticeListing) => notices.push(n));
     let chunkStart = performance.now();
     let insertedAny = false;
-    const chunks = planChunks(deps.reader, {
+    const chunks = planChunks(reader, {
       runDate: options.runDate,
       chunkSize: options.chunkSize,
       grouping: options.grouping,
@@ -247,6 +285,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
       summary.offices += chunk.offices.length;
       summary.staff += chunk.staffCount;
       for (const d of chunk.deliveries) summary.deliveries[d.channel].planned += 1;
+      if (options.dryRun) await countWouldSend(store, options.runDate, chunk.deliveries, ledger, summary);
       if (options.dryRun && options.listNotices) {
         for (const d of chunk.deliveries) {
           listNotice({
@@ -269,7 +308,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
           const slice = chunk.deliveries.slice(i, i + size);
           i += size;
           insertedAny = true;
-          const fresh = await deps.store.insertDeliveries(run, slice);
+          const fresh = await store.insertDeliveries(run, slice);
           // Rows that a previous run of this date already recorded are not new: they were resumed above.
           for (const d of slice) summary.deliveries[d.channel].alreadyRecorded += 1;
           for (const d of fresh) summary.deliveries[d.channel].alreadyRecorded -= 1;
@@ -281,11 +320,20 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
         }
       }
       chunk = undefined;
+      deps.onProgress?.({
+        planned,
+        done,
+        planning,
+        offices: summary.offices,
+        ...(officesTotal === undefined ? {} : { officesTotal }),
+      });
       sampleRss();
       chunkStart = performance.now();
       if (signal.aborted || deliverer?.fatal) break;
     }
     await chunks.return(undefined);
+    planning = false;
+    deps.onProgress?.({ planned, done, planning });
     summary.phases.planMs = Math.round(planMs);
     if (options.dryRun && options.listNotices && !deps.onNotice) summary.notices = notices;
 
@@ -310,21 +358,26 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     if (writeError) throw writeError;
     if (run) {
       summary.totals = await totalsOf(deps.store, run.id);
+      if (summary.totals.email.failed + summary.totals.push.failed > 0)
+        summary.failedDeliveries = await failedDeliveriesOf(deps.store, run.id);
       summary.interrupted = signal.aborted;
+      if (claim?.lostReason) summary.claimLost = claim.lostReason;
       Object.assign(summary, statusAndExit(summary));
-      await deps.store.finish(
-        run.id,
-        summary.status === 'completed' ? 'completed' : signal.aborted ? 'interrupted' : 'failed',
-        {
-          ...summary,
-          notices: undefined,
-        },
-      );
+      // A process that took the date over owns its run row now: this one leaves it alone.
+      if (!claim?.takenOver)
+        await deps.store.finish(
+          run.id,
+          summary.status === 'completed' ? 'completed' : signal.aborted ? 'interrupted' : 'failed',
+          {
+            ...summary,
+            notices: undefined,
+          },
+        );
     }
     return finishSummary();
   } catch (error) {
     // Outcomes already recorded stay; the run row says it failed, and a rerun resumes the rest.
-    if (run) {
+    if (run && !claim?.takenOver) {
       await buffer.close();
       await deps.store
         .finish(run.id, 'failed', { error: (error as Error).message ?? String(error) })
@@ -333,7 +386,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
     throw error;
   } finally {
     await buffer.close();
-    await release?.();
+    await claim?.release();
     clearInterval(memoryTimer);
   }
 }

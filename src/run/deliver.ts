@@ -25,6 +25,11 @@ export interface DeliveryLimits {
   backoff: BackoffPolicy;
   /** Emails this run may still send under the sender's daily quota; null = no quota. */
   emailQuota: number | null;
+  /**
+   * Consecutive connection-level failures (no success between) after which a channel's provider counts
+   * as down and the run stops. Default max(5, concurrency): one whole wave of attempts failing together.
+   */
+  breakerThreshold?: number;
 }
 
 export interface ChannelCounts {
@@ -83,6 +88,8 @@ export function createDeliverer(ctx: {
   logger: Logger;
   /** Aborted on shutdown: in-flight sends finish, nothing new starts. */
   signal: AbortSignal;
+  /** Checked before each send: a promise to wait for (the run's claim is being re-taken), or undefined. */
+  beforeSend?: () => Promise<void> | undefined;
   onDone?: (channel: ChannelName) => void;
   /** Counters and timings for a metrics backend. Default: none. */
   metrics?: RunMetrics;
@@ -103,6 +110,7 @@ export function createDeliverer(ctx: {
   const active = new Set<Promise<void>>();
   const activeSlots = new Semaphore(maxActive);
   let fatal: FatalError | null = null;
+  const breaker = createBreaker(limits.breakerThreshold ?? Math.max(5, limits.concurrency));
   let emailBudget = limits.emailQuota;
   let quotaReached = false;
 
@@ -122,6 +130,19 @@ export function createDeliverer(ctx: {
     const log = () =>
       ctx.logger.child({ delivery: d.id, channel: d.channel, to: maskEmail(d.payload.notice.email) });
     let attempts = 0;
+    /** Pending for a later run, with the failure that left it there. */
+    const keepPending = (failure: { kind: FailureKind; code: string; reason: string }) => {
+      tally.deferred += 1;
+      metrics.delivery(d.channel, 'deferred');
+      buffer.outcome({
+        id: d.id,
+        status: 'pending',
+        attempts,
+        errorKind: failure.kind,
+        errorCode: failure.code,
+        errorReason: failure.reason,
+      });
+    };
     const leavePending = (why: string) => {
       tally.deferred += 1;
       metrics.delivery(d.channel, 'deferred');
@@ -145,6 +166,8 @@ export function createDeliverer(ctx: {
         const waitStart = clock.now();
         await buckets[d.channel].take(stop.signal);
         if (limits.ratePerSecond > 0) metrics.rateLimitWait(d.channel, (clock.now() - waitStart) / 1000);
+        const paused = ctx.beforeSend?.();
+        if (paused) await paused;
         if (stop.signal.aborted) return leavePending('run stopped');
         attempts += 1;
         tally.attempts += 1;
@@ -186,6 +209,7 @@ export function createDeliverer(ctx: {
           ...(outcome.status === 'gone' ? { code: outcome.code } : {}),
         },
       });
+      breaker.record(d.channel, outcome);
       if (outcome.status === 'sent') {
         tally.sent += 1;
         metrics.delivery(d.channel, 'sent');
@@ -211,26 +235,33 @@ export function createDeliverer(ctx: {
         return;
       }
       countFailure(d.channel, outcome.kind, outcome.code);
-      if (outcome.kind === 'fatal') {
+      const tripped = breaker.tripped(d.channel);
+      if (outcome.kind === 'fatal' || tripped) {
         if (!fatal) {
-          fatal = { channel: d.channel, code: outcome.code, reason: outcome.reason };
+          fatal =
+            outcome.kind === 'fatal'
+              ? { channel: d.channel, code: outcome.code, reason: outcome.reason }
+              : {
+                  channel: d.channel,
+                  code: outcome.code,
+                  reason: `the ${d.channel} provider failed ${tripped} attempts in a row at the connection level (last: ${outcome.reason}); nothing more is sent, the rest stays pending: check the server and its settings, then run the date again`,
+                };
           log().error(
             { code: outcome.code, reason: outcome.reason },
             'fatal delivery error: stopping the run',
           );
         }
         stop.abort();
-        buffer.outcome({
-          id: d.id,
-          status: 'pending',
-          attempts,
-          errorKind: 'fatal',
-          errorCode: outcome.code,
-          errorReason: outcome.reason,
-        });
-        tally.deferred += 1;
-        metrics.delivery(d.channel, 'deferred');
-        return;
+        return keepPending(outcome);
+      }
+      if (outcome.unknownOutcome) {
+        // Sent in full, never answered: it may have arrived. Not again in this run; the next run of the date
+        // sends it once more (same Message-ID, so a mail system can drop a copy).
+        log().warn(
+          { code: outcome.code, attempts },
+          'no answer after the message was sent; left for the next run',
+        );
+        return keepPending(outcome);
       }
       if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
         tally.failed += 1;
@@ -284,6 +315,26 @@ export function createDeliverer(ctx: {
     },
     get quotaReached() {
       return quotaReached;
+    },
+  };
+}
+
+/**
+ * The circuit breaker: counts connection-level failures per channel since its last success. A provider that
+ * refuses, times out or drops every attempt would otherwise cost each message its full retries.
+ */
+function createBreaker(threshold: number) {
+  const inARow: Record<ChannelName, number> = { email: 0, push: 0 };
+  return {
+    record(channel: ChannelName, outcome: SendOutcome) {
+      if (outcome.status !== 'failed') inARow[channel] = 0;
+      else if (outcome.connection) inARow[channel] += 1;
+      // A reply about this message (5xx, 4xx at RCPT) shows the server is there and answering.
+      else inARow[channel] = 0;
+    },
+    /** The failures in a row once the threshold is reached, else 0. */
+    tripped(channel: ChannelName): number {
+      return inARow[channel] >= threshold ? inARow[channel] : 0;
     },
   };
 }

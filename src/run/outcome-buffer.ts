@@ -9,6 +9,11 @@ export interface OutcomeBuffer {
   /** Writes whatever is buffered; resolves when it is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * On one shared connection a batch waits behind the statement running when it is due: `ms` is the
+   * longest such statement seen, and batches are started that much earlier (the longest wins).
+   */
+  expectQueueing(ms: number): void;
 }
 
 export function createOutcomeBuffer(
@@ -19,6 +24,11 @@ export function createOutcomeBuffer(
   let audits: AttemptAudit[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  // What a batch may spend queued behind another statement, and its own write, once it is due.
+  let queueingMs = 0;
+  let writeMs = 0;
+  // Never 0: a batch still gathers what finishes at about the same time.
+  const delay = () => Math.max(opts.maxDelayMs / 10, opts.maxDelayMs - queueingMs - writeMs);
 
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
@@ -29,7 +39,11 @@ export function createOutcomeBuffer(
     audits = [];
     // Batches are written one after another so their order in the audit log is the order of events.
     writing = writing
-      .then(() => store.recordOutcomes(batch.outcomes, batch.audits))
+      .then(async () => {
+        const started = performance.now();
+        await store.recordOutcomes(batch.outcomes, batch.audits);
+        writeMs = Math.max(writeMs, performance.now() - started);
+      })
       .catch((error) => {
         opts.onError(error);
       });
@@ -38,7 +52,7 @@ export function createOutcomeBuffer(
   const added = () => {
     if (outcomes.length >= opts.maxItems) void flush();
     else if (!timer) {
-      timer = setTimeout(() => void flush(), opts.maxDelayMs);
+      timer = setTimeout(() => void flush(), delay());
       timer.unref();
     }
   };
@@ -51,11 +65,14 @@ export function createOutcomeBuffer(
       audits.push(audit);
       // Audits alone do not fill a batch (each final outcome carries its own), but they do start the clock.
       if (!timer) {
-        timer = setTimeout(() => void flush(), opts.maxDelayMs);
+        timer = setTimeout(() => void flush(), delay());
         timer.unref();
       }
     },
     flush,
     close: flush,
+    expectQueueing(ms) {
+      queueingMs = Math.max(queueingMs, ms);
+    },
   };
 }

@@ -24,6 +24,8 @@ export interface PlanReader {
     windowDays: number,
   ): Promise<LatestCycle[]>;
   pushSubscriptions(staffIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
+  /** Offices the plan will walk (for a progress bar's known total); optional. */
+  countOffices?(): Promise<number>;
 }
 
 export type DeliveryPayload =
@@ -89,8 +91,23 @@ export interface RunRow {
 export interface RunStore {
   /** Inserts the run row for (date, scope) or returns the existing one. */
   claim(runDate: CalendarDate, scope: DataScope, owner: string): Promise<{ run: RunRow; created: boolean }>;
-  /** A lock the database drops by itself if this process dies; null when another process holds it. */
-  lock(run: RunRow): Promise<(() => Promise<void>) | null>;
+  /**
+   * A lock the database drops by itself if this process dies; null when another process holds it.
+   * `onLost` is called when the lock's connection is lost (the lock is gone then).
+   */
+  lock(run: RunRow, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | null>;
+  /**
+   * The recorded state of planned deliveries of a date (one statement): for each one already recorded,
+   * its position in `deliveries`, status and error kind.
+   */
+  ledgerStatuses(
+    runDate: CalendarDate,
+    deliveries: readonly PlannedDelivery[],
+  ): Promise<Array<{ i: number; status: DeliveryStatus; errorKind: string | null }>>;
+  /** The run row of (date, scope), if any run (or skip) of the date was recorded. */
+  findRun(runDate: CalendarDate, scope: DataScope): Promise<RunRow | null>;
+  /** The run row as it is now (null if it is gone): who owns it and in which state. */
+  runRow(runId: string): Promise<RunRow | null>;
   /** Marks a resumed run as running again under this owner. */
   resume(run: RunRow, owner: string): Promise<void>;
   recordSkip(runDate: CalendarDate, scope: DataScope, reason: string): Promise<void>;
@@ -107,4 +124,21 @@ export interface RunStore {
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
   /** Emails sent in the last 24 hours, whatever the data scope: the sender account's quota is shared. */
   emailsSentSince(hours: number): Promise<number>;
+  /** The run's failed deliveries (first `limit`, by id) with their address, offices and reason. */
+  failedDeliveries(runId: string, limit: number): Promise<FailedDeliveryRow[]>;
+  /**
+   * True when the store has one connection that outcome writes share with planning (PGlite): the run
+   * then writes buffered outcomes before each planning statement, so they never wait behind one.
+   */
+  readonly oneConnection?: boolean;
+}
+
+/** A delivery of the date that failed, as the store has it (the address is not masked yet). */
+export interface FailedDeliveryRow {
+  channel: ChannelName;
+  email: string;
+  offices: string[];
+  errorKind: string | null;
+  errorCode: string | null;
+  errorReason: string | null;
 }

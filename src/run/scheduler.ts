@@ -1,9 +1,12 @@
 // The daily trigger of `kigen schedule`: a cron expression evaluated in the offices' time zone.
 // Running on several machines at once is safe: the run's claim lets one of them work on a date.
 import { Cron } from 'croner';
+import { calendarDateIn } from '../domain/calendar-date.ts';
 
 export interface Schedule {
   nextRun(): Date | null;
+  /** The cron's latest match at or before `now`, whether or not this process was running then. */
+  previousRun(now: Date): Date | null;
   stop(): void;
 }
 
@@ -12,6 +15,7 @@ export function startSchedule(cron: string, timeZone: string, tick: () => Promis
   const job = new Cron(cron, { timezone: timeZone, protect: true, catch: true }, tick);
   return {
     nextRun: () => job.nextRun(),
+    previousRun: (now) => job.previousRuns(1, now)[0] ?? null,
     stop: () => job.stop(),
   };
 }
@@ -25,4 +29,19 @@ export function checkCron(cron: string, timeZone: string): string | null {
   } catch (error) {
     return `KIGEN_SCHEDULE_CRON: ${(error as Error).message} (e.g. "0 9 * * *" for 09:00 every day)`;
   }
+}
+
+/**
+ * The date a scheduler started late must still run: today (in `timeZone`) when the cron matched earlier
+ * today. Whether that date already ran is for the caller to check (the run row).
+ */
+export function dateToCatchUp(
+  schedule: Pick<Schedule, 'previousRun'>,
+  timeZone: string,
+  now: Date,
+): string | null {
+  const previous = schedule.previousRun(now);
+  if (!previous) return null;
+  const today = calendarDateIn(now, timeZone);
+  return calendarDateIn(previous, timeZone) === today ? today : null;
 }

@@ -23,6 +23,8 @@ export interface ChannelDeliveries {
   /** Not sent on purpose (push subscription gone). */
   skipped: number;
   attempts: number;
+  /** Dry run: what a real run now would send (new, pending, or failed and retried), read from the ledger. */
+  wouldSend?: number;
 }
 
 export interface ChannelTotals {
@@ -58,7 +60,11 @@ export interface RunSummary {
   forcedOn?: string;
   skip?: { reason: string; name: string };
   resumed: boolean;
+  /** What a resumed run says about the run it resumes (the first line of its message). */
+  resumeNote?: string;
   interrupted?: boolean;
+  /** Why the run gave up its claim (its database connection was lost and could not be re-taken safely). */
+  claimLost?: string;
   offices: number;
   staff: number;
   /** This invocation's work by channel. */
@@ -66,6 +72,8 @@ export interface RunSummary {
   /** The whole date's deliveries by status, across every run of it. */
   totals?: Record<ChannelName, ChannelTotals>;
   failures: FailureCount[];
+  /** Deliveries of the date that ended failed (in any run of it): the first 100, addresses masked. */
+  failedDeliveries?: FailedDelivery[];
   fatal?: FatalError;
   push: { enabled: boolean; reason?: string };
   quota?: { dailyQuota: number; usedLast24h: number; remaining: number; deferred: number };
@@ -75,6 +83,17 @@ export interface RunSummary {
   throughput: { messagesPerSecond: number };
   /** Dry run with listNotices and no onNotice callback: every notice that would be sent. */
   notices?: NoticeListing[];
+}
+
+/** A failed delivery as the summary names it. */
+export interface FailedDelivery {
+  channel: ChannelName;
+  /** Masked: t***@example.jp. */
+  to: string;
+  offices: string[];
+  kind: string | null;
+  code: string | null;
+  reason: string | null;
 }
 
 /** One notice a dry run would send. */
@@ -93,7 +112,8 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
   if (s.status === 'busy') return { status: 'busy', exitCode: 3, message: s.message };
   const failed = s.deliveries.email.failed + s.deliveries.push.failed;
   const left = s.deliveries.email.pending + s.deliveries.push.pending;
-  const notes = [s.resumed ? s.message : ''];
+  // From its own field, not from s.message: this runs more than once per summary, and s.message is its output.
+  const notes = [s.resumed ? (s.resumeNote ?? '') : ''];
   if (s.fatal) {
     return {
       status: 'failed',
@@ -104,10 +124,11 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
     };
   }
   if (s.interrupted) {
+    const why = s.claimLost ? `stopped: ${s.claimLost}` : 'interrupted';
     return {
       status: 'interrupted',
       exitCode: 1,
-      message: [...notes, `interrupted: ${left} deliveries left pending; run the same date again to finish`]
+      message: [...notes, `${why}: ${left} deliveries left pending; run the same date again to finish`]
         .filter(Boolean)
         .join('\n'),
     };
@@ -116,6 +137,20 @@ export function statusAndExit(s: RunSummary): Pick<RunSummary, 'status' | 'exitC
     notes.push(
       `daily quota of ${s.quota.dailyQuota} emails reached: ${s.quota.deferred} emails left pending for a later run`,
     );
+  }
+  // Failures of earlier runs of the date are not retried (permanent), but the date is not complete either.
+  const dateFailed = s.totals ? s.totals.email.failed + s.totals.push.failed : 0;
+  if (failed === 0 && left === 0 && dateFailed > 0) {
+    return {
+      status: 'partial',
+      exitCode: 1,
+      message: [
+        ...notes,
+        `${dateFailed} deliveries of ${s.runDate} failed in an earlier run and are not retried (permanent errors); see the failed deliveries`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    };
   }
   if (failed > 0 || left > 0) {
     const kinds = new Map<FailureKind, number>();

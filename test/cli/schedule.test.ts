@@ -37,28 +37,95 @@ describe('kigen schedule', () => {
     const seed = spawnSync(process.execPath, [CLI, 'seed', '--offices', '3'], { env, encoding: 'utf8' });
     expect(seed.status, seed.stderr).toBe(0);
 
-    const child = spawn(process.execPath, [CLI, 'schedule'], {
-      env: { ...env, KIGEN_SCHEDULE_CRON: '* * * * * *' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = collectStderr(
+      spawn(process.execPath, [CLI, 'schedule'], {
+        env: { ...env, KIGEN_SCHEDULE_CRON: '* * * * * *' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const announced = await waitFor(child, /next run \S+/, 30_000);
-    expect(announced).toMatch(/next run \d{4}-\d{2}-\d{2}T/);
+    // The next run in KIGEN_TIME_ZONE (Asia/Tokyo) with its offset, not in UTC.
+    const announced = await waitFor(child, /"msg":"next run [^"]+"/, 30_000);
+    expect(announced).toMatch(/next run \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+09:00/);
     // Two ticks: the first runs (or skips) the date, the second finds it done.
-    const first = await waitFor(child, /"msg":"run for \d{4}-\d{2}-\d{2}: (completed|skipped)"/, 60_000);
+    const first = await waitFor(child, /"msg":"run for \d{4}-\d{2}-\d{2}: (completed|skipped)"/, 90_000);
     const filesAfterFirst = outboxFiles();
     await waitFor(
       child,
       new RegExp(`${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*"msg":"run for`),
-      60_000,
+      90_000,
     );
     expect(outboxFiles()).toEqual(filesAfterFirst);
     if (first.includes('completed')) expect(filesAfterFirst.length).toBeGreaterThan(0);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 120_000);
+    // Logs only: every line on stderr is one JSON object.
+    for (const line of stderrOf(child).split('\n').filter(Boolean))
+      expect(() => JSON.parse(line), line).not.toThrow();
+  }, 300_000);
+
+  it("started after today's run time, runs today once at start; started again, does not run it twice", async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'kigen-schedule-late-'));
+    const lateEnv = { ...env, KIGEN_DATA_DIR: fresh, KIGEN_SCHEDULE_CRON: '0 0 * * *' };
+    try {
+      const seed = spawnSync(process.execPath, [CLI, 'seed', '--offices', '3'], {
+        env: lateEnv,
+        encoding: 'utf8',
+      });
+      expect(seed.status, seed.stderr).toBe(0);
+      // 00:00 in Tokyo has always passed today: the scheduler must not wait for tomorrow.
+      const first = spawn(process.execPath, [CLI, 'schedule'], {
+        env: lateEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const firstExit = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
+      const ran = await waitFor(first, /"msg":"run for (\d{4}-\d{2}-\d{2}): (completed|skipped)"/, 60_000);
+      first.kill('SIGTERM');
+      expect(await firstExit).toBe(0);
+      const files = readdirSyncSafe(path.join(fresh, 'outbox'));
+      if (ran.includes('completed')) expect(files.length).toBeGreaterThan(0);
+
+      const second = spawn(process.execPath, [CLI, 'schedule'], {
+        env: lateEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const secondExit = new Promise<number | null>((resolve) => second.on('exit', (code) => resolve(code)));
+      await waitFor(
+        second,
+        /"msg":"run for \d{4}-\d{2}-\d{2} already recorded; waiting for the next run"/,
+        60_000,
+      );
+      second.kill('SIGTERM');
+      expect(await secondExit).toBe(0);
+      expect(stderrOf(second)).not.toMatch(/"msg":"run for \d{4}-\d{2}-\d{2}: /);
+      expect(readdirSyncSafe(path.join(fresh, 'outbox'))).toEqual(files);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
+
+const stderrText = new WeakMap<ChildProcess, string>();
+/** Everything the child wrote on stderr so far (collected from its start). */
+function stderrOf(child: ChildProcess): string {
+  return stderrText.get(child) ?? '';
+}
+
+function collectStderr(child: ChildProcess): ChildProcess {
+  child.stderr?.on('data', (chunk: Buffer) => stderrText.set(child, stderrOf(child) + chunk.toString()));
+  return child;
+}
+
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
+  } catch {
+    return [];
+  }
+}
 
 function outboxFiles(): string[] {
   try {

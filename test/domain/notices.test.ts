@@ -76,20 +76,22 @@ const shape = (notices: Notice[]) =>
   }));
 
 describe('buildNotices: digest', () => {
-  it('gives one notice per staff member with a section per office, offices by name', () => {
-    const notices = buildNotices(input({ staff: [staff('s1', ['o1', 'o2', 'o3'])] }));
+  it('gives one notice per staff member with a section per office: offices with an overdue alert first, then by name', () => {
+    const notices = buildNotices(input({ staff: [staff('s1', ['o1', 'o2', 'o3', 'o4'])] }));
     expect(shape(notices)).toEqual([
       {
         staffId: 's1',
         channel: 'email',
         sections: [
-          ['o2', ['d:renewal_deadline', 'e:renewal_deadline', 'e:assessment_incomplete']],
+          // みどり has the overdue alert: before あおば and そら, though its name sorts last.
           ['o1', ['a:renewal_overdue', 'b:renewal_deadline', 'c:assessment_incomplete']],
+          ['o2', ['d:renewal_deadline', 'e:renewal_deadline', 'e:assessment_incomplete']],
+          ['o4', ['f:renewal_deadline']],
         ],
       },
     ]);
     expect(notices[0]).toMatchObject({ email: 's1@example.jp', fullName: '職員 s1' });
-    expect(notices[0]?.sections[0]?.office).toEqual({ id: 'o2', name: 'あおば事業所' });
+    expect(notices[0]?.sections[1]?.office).toEqual({ id: 'o2', name: 'あおば事業所' });
   });
 
   it('gives no notice to staff whose offices have no alerts, and keeps staff order', () => {
@@ -147,13 +149,13 @@ describe('buildNotices: digest', () => {
 });
 
 describe('buildNotices: per-office', () => {
-  it('gives one notice per staff member per office, offices by name', () => {
+  it('gives one notice per staff member per office, overdue offices first, then by name', () => {
     const notices = buildNotices(
       input({ grouping: 'per-office', staff: [staff('s1', ['o1', 'o2', 'o3']), staff('s2', ['o1'])] }),
     );
     expect(shape(notices).map((n) => [n.staffId, n.sections.map(([id]) => id)])).toEqual([
-      ['s1', ['o2']],
       ['s1', ['o1']],
+      ['s1', ['o2']],
       ['s2', ['o1']],
     ]);
   });
@@ -178,8 +180,8 @@ describe('buildNotices: channels', () => {
     const [push] = buildNotices(input({ channel: 'push', staff: team }));
     expect(push?.channel).toBe('push');
     expect(push && shape([push])[0]?.sections).toEqual([
-      ['o2', ['d:renewal_deadline', 'e:renewal_deadline', 'e:assessment_incomplete']],
       ['o1', ['a:renewal_overdue', 'c:assessment_incomplete']], // the 20-day renewal is beyond 5 days
+      ['o2', ['d:renewal_deadline', 'e:renewal_deadline', 'e:assessment_incomplete']],
     ]);
   });
 });

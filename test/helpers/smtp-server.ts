@@ -33,6 +33,8 @@ export interface SmtpSinkOptions {
    * answers it. The client's own timeout has to end the attempt. Default: none.
    */
   stall?: 'greeting' | 'data';
+  /** Like stall 'data', for the messages where it returns true (read in full, never answered). */
+  stallData?: (envelope: { from: string; to: string[] }) => boolean;
   /** Parse each message into `messages` (default true). The benchmark turns it off and reads `count`. */
   parse?: boolean;
 }
@@ -58,6 +60,8 @@ export interface SmtpSink {
   readonly connections: number;
   /** When each message was accepted (Date.now()), in order: rate limits are measured on these. */
   acceptedAt: number[];
+  /** Message bodies read to their end so far, answered or not (a stalled server counts them too). */
+  readonly received: number;
   /** Resolves once `count` reaches n; rejects after timeoutMs (default 5000). */
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +77,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let count = 0;
   let connections = 0;
   const acceptedAt: number[] = [];
+  let received = 0;
   let rcptCounter = 0;
   const parse = options.parse ?? true;
   const authMethods = [
@@ -128,11 +133,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        received++;
         if (options.stall === 'data') return; // never answer
         const envelope = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
+        if (options.stallData?.(envelope)) return;
         const finish = async () => {
           const scripted = options.failData?.(envelope);
           if (scripted) return callback(replyError(scripted));
@@ -187,6 +194,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       return connections;
     },
     acceptedAt,
+    get received() {
+      return received;
+    },
     waitForCount(n, timeoutMs = 5000) {
       if (count >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

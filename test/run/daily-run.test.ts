@@ -106,7 +106,7 @@ describe.each(testEngines())('daily run on %s', (engine) => {
           `${past.name}　期限日: 2026年11月28日　期限切れ（3日経過）`,
           `${today.name}　期限日: 2026年12月1日　期限切れ（本日期限）`,
           '更新期限が近い利用者（1名）',
-          `${soon.name}　期限日: 2026年12月11日　残り 10 日`,
+          `${soon.name}　期限日: 2026年12月11日　残り10日`,
           'アセスメントが完了していない利用者（1名）',
           noAssessment.name,
         ]),

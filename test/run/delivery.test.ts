@@ -142,7 +142,9 @@ describe.each(testEngines())('delivery on %s', (engine) => {
     // A rerun retries the transient failure only; the refused address is not tried again.
     healed = true;
     const rerun = await runWith(db, runOptions({ maxAttempts: 3 }), server.url);
-    expect(rerun).toMatchObject({ resumed: true, exitCode: 0 });
+    // The refused one is still failed: the date is not complete (exit 1) on this run either.
+    expect(rerun).toMatchObject({ resumed: true, status: 'partial', exitCode: 1 });
+    expect(rerun.failedDeliveries?.map((f) => f.code)).toEqual(['550']);
     expect(rerun.deliveries.email).toMatchObject({ sent: 1, failed: 0, attempts: 1 });
     expect(rcpts.get(refused?.email as string)).toBe(1);
     expect(mailTo(server, stuck?.email as string)).toHaveLength(1);

@@ -64,13 +64,18 @@ export async function runWith(
   extra: {
     push?: Channel<PushMessage>;
     maxConnections?: number;
+    /** Per-attempt timeout of the email channel, in ms (default 10 s). */
+    timeoutMs?: number;
     /** Called as the run hands each email to the channel; the send waits for what it returns. */
     onSend?: (message: EmailMessage) => void | Promise<void>;
     deps?: Partial<DailyRunDeps>;
   } = {},
 ): Promise<RunSummary> {
   const email = smtpUrl
-    ? smtpChannel(smtpUrl, extra.maxConnections === undefined ? {} : { maxConnections: extra.maxConnections })
+    ? smtpChannel(smtpUrl, {
+        ...(extra.maxConnections === undefined ? {} : { maxConnections: extra.maxConnections }),
+        ...(extra.timeoutMs === undefined ? {} : { timeoutMs: extra.timeoutMs }),
+      })
     : null;
   const onSend = extra.onSend;
   const watched: Channel<EmailMessage> | null =

@@ -29,9 +29,13 @@ function watchingReader(firstChunkAlive: boolean[]) {
 }
 
 const unusedStore = new Proxy({} as RunStore, {
-  get: (_, name) => () => {
-    throw new Error(`a dry run does not use the store (called ${String(name)})`);
-  },
+  // Reading whether the date ran already is all a dry run may ask.
+  get: (_, name) =>
+    name === 'findRun'
+      ? async () => null
+      : () => {
+          throw new Error(`a dry run does not use the store (called ${String(name)})`);
+        },
 });
 
 describe('the run loop', () => {

@@ -13,7 +13,7 @@ import {
   MailTransportConfigError,
   type OutgoingMail,
 } from './mail-transport.ts';
-import { classifySmtpError } from './smtp-errors.ts';
+import { classifySmtpError, isConnectionFailure } from './smtp-errors.ts';
 
 export interface EmailChannelOptions extends EmailTemplateOptions {
   transport: MailTransportConfig;
@@ -173,8 +173,9 @@ export function createEmailChannel(opts: EmailChannelOptions): Channel<EmailMess
     }, opts.timeoutMs);
     const forwardAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', forwardAbort, { once: true });
+    const progress = { dataSent: false };
     try {
-      const receipt = await raceAbort(transport.send(mail, controller.signal), controller.signal);
+      const receipt = await raceAbort(transport.send(mail, controller.signal, progress), controller.signal);
       return { status: 'sent', providerId: receipt.messageId };
     } catch (err) {
       if (signal?.aborted) {
@@ -184,11 +185,26 @@ export function createEmailChannel(opts: EmailChannelOptions): Channel<EmailMess
           'cancelled while sending; the server may already have accepted it',
         );
       }
-      if (timedOut) {
-        return failed('transient', 'ETIMEDOUT', `no final reply within ${opts.timeoutMs} ms`);
-      }
-      const { kind, code, reason } = classifySmtpError(err);
-      return { status: 'failed', kind, code, reason };
+      const failure = timedOut
+        ? {
+            kind: 'transient' as const,
+            code: 'ETIMEDOUT',
+            reason: `no final reply within ${opts.timeoutMs} ms`,
+          }
+        : classifySmtpError(err);
+      const connection = isConnectionFailure(failure);
+      // Sent in full and then no reply (a timeout or a dropped connection): the server may have it.
+      const replied = !timedOut && typeof (err as { responseCode?: unknown })?.responseCode === 'number';
+      const unknownOutcome = progress.dataSent && !replied && connection && failure.kind === 'transient';
+      return {
+        status: 'failed',
+        ...failure,
+        ...(unknownOutcome
+          ? { reason: `the message was sent but the server did not answer it (${failure.reason})` }
+          : {}),
+        ...(connection ? { connection } : {}),
+        ...(unknownOutcome ? { unknownOutcome } : {}),
+      };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', forwardAbort);

@@ -1,7 +1,7 @@
 // Renders one staff member's digest email (HTML + text/plain) from a Notice. Pure: no I/O, no clock.
 //
 // Layout rules (product.md): greeting `{氏名} 様`; one section per office; inside a section the
-// overdue table comes first and is marked 【至急】, then the renewal table (残り N 日), then the
+// overdue table comes first and is marked 【至急】, then the renewal table (残りN日), then the
 // names whose assessment is missing; a button to the dashboard; an automatic-mail footer.
 // Every interpolated value goes through escapeHtml(): recipient, office and staff names are
 // hostile free text. The HTML uses table layout and inline styles only, with no external assets,
@@ -98,7 +98,8 @@ export function overdueLabel(alert: Alert): string {
 }
 
 export function remainingLabel(alert: Alert): string {
-  return alert.daysRemaining === null ? '—' : `残り ${alert.daysRemaining} 日`;
+  // No spaces around the number, as in the alert messages (残り10日) and 期限切れ（4日経過）.
+  return alert.daysRemaining === null ? '—' : `残り${alert.daysRemaining}日`;
 }
 
 export interface GroupedAlerts {

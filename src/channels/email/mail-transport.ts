@@ -84,8 +84,11 @@ export interface TransportReceipt {
 
 export interface MailTransport {
   readonly kind: MailTransportConfig['kind'];
-  /** Resolves once the server accepted the message (or the file is in place); rejects with the transport's error. */
-  send(mail: OutgoingMail, signal: AbortSignal): Promise<TransportReceipt>;
+  /**
+   * Resolves once the server accepted the message (or the file is in place); rejects with the transport's error.
+   * `progress.dataSent` becomes true once the whole message has been handed to the server (after DATA).
+   */
+  send(mail: OutgoingMail, signal: AbortSignal, progress?: { dataSent: boolean }): Promise<TransportReceipt>;
   /** Closes idle pooled connections; a connection delivering a message finishes first. */
   close(): Promise<void>;
 }
@@ -208,13 +211,13 @@ function createSmtpTransport(config: SmtpTransportConfig): MailTransport {
   const composed = createComposer();
   return {
     kind: 'smtp',
-    async send(mail, signal) {
+    async send(mail, signal, progress) {
       if (signal.aborted) throw abortReason(signal);
       const { raw, envelope } = composed(mail);
       // Only the bytes stay referenced while the message waits and travels, not the rendered parts.
       const { messageId } = mail;
       return new Promise<TransportReceipt>((resolve, reject) => {
-        pool.send(rawPoolMail(raw, envelope, messageId, signal), (err, info) => {
+        pool.send(rawPoolMail(raw, envelope, messageId, signal, progress), (err, info) => {
           if (err) reject(err);
           else resolve({ messageId, response: String(info?.response ?? '') });
         });
@@ -254,6 +257,7 @@ function rawPoolMail(
   envelope: { from: string; to: string[] },
   messageId: string,
   signal: AbortSignal,
+  progress?: { dataSent: boolean },
 ): RawPoolMail {
   return {
     // When the attempt times out or is cancelled, the pool drops the message if it is still queued,
@@ -268,6 +272,8 @@ function rawPoolMail(
         const stream = new Readable({ read() {} });
         stream.push(raw);
         stream.push(null);
+        // The pool reads the message only after the server's 354 to DATA; read to the end, it is all sent.
+        if (progress) stream.once('end', () => (progress.dataSent = true));
         return stream;
       },
     },

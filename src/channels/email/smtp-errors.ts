@@ -83,6 +83,35 @@ export const TRANSIENT_CODES = [
   'EAGAIN',
 ] as const;
 
+/**
+ * Failures of the connection to the server, not of one message: refused, unreachable, DNS, TLS, credentials,
+ * a dropped or silent connection, 421 "service not available". When they hit message after message, the
+ * server is down or unreachable and the run stops (the deliverer's circuit breaker) instead of trying each.
+ */
+export const CONNECTION_CODES = [
+  'ECONNECTION',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPROTOCOL',
+  'ETLS',
+  'EAUTH',
+  'ENOAUTH',
+  'EOAUTH2',
+  '421',
+] as const;
+const CONNECTION = new Set<string>(CONNECTION_CODES);
+
+/** Whether a classified failure concerns the connection to the server rather than this message. */
+export function isConnectionFailure(failure: Pick<SmtpErrorClass, 'code'>): boolean {
+  return CONNECTION.has(failure.code);
+}
+
 /** RFC 4954 replies that mean "this sender may not send": fatal whatever command drew them. */
 export const FATAL_REPLY_CODES = [530, 534, 535, 538] as const;
 

@@ -5,14 +5,15 @@ import { previewEmail } from '../../channels/email/email-channel.ts';
 import { formatVapidEnv, generateVapidKeys } from '../../channels/push/vapid.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { pruneData } from '../../db/retention.ts';
-import { createPlanReader } from '../../db/run-store.ts';
+import { createPlanReader, createRunStore } from '../../db/run-store.ts';
 import { DEFAULT_SEED_OPTIONS } from '../../db/seed/generate.ts';
 import { seedDatabase } from '../../db/seed/load-seed.ts';
 import { liveOfficeIdsOfStaff, staffByIdOrEmail } from '../../db/staff-queries.ts';
 import { createStaffStore } from '../../db/staff-store.ts';
 import { calendarDateIn } from '../../domain/calendar-date.ts';
+import { formatInstantIn } from '../../domain/zoned-time.ts';
 import { createLogger } from '../../logger.ts';
-import { checkCron, startSchedule } from '../../run/scheduler.ts';
+import { checkCron, dateToCatchUp, startSchedule } from '../../run/scheduler.ts';
 import { previewStaffEmails } from '../../run/staff-preview.ts';
 import { addGlobalFlags, configFrom, runDateFrom, withApp } from '../context.ts';
 import { positiveInt, staffArg } from '../parse.ts';
@@ -20,9 +21,9 @@ import { executeRun, printSummary, shutdownSignal } from './run-command.ts';
 import { startScheduleMetrics } from './schedule-metrics.ts';
 import { serveHint } from './serve-command.ts';
 
-const PREVIEW_FORMATS = ['text', 'html', 'eml-headers'] as const;
-
 import { scheduleOnQueue } from './worker-commands.ts';
+
+const PREVIEW_FORMATS = ['text', 'html', 'eml-headers'] as const;
 
 /** The demo's fixed business day (a Tuesday); its data set is generated around it. */
 export const DEMO_DATE = '2026-12-01';
@@ -82,34 +83,66 @@ export function registerOpsCommands(program: Command): void {
     if (config.database.kind === 'postgres') return scheduleOnQueue(config);
     const cronProblem = checkCron(config.scheduleCron, config.timeZone);
     if (cronProblem) throw new ConfigError([cronProblem]);
-    const metrics = await startScheduleMetrics(config, createLogger(config.logLevel));
-    if (metrics) process.stderr.write(`kigen schedule: metrics at ${metrics.url}\n`);
+    // stderr carries JSON log lines only: a log collector parses every line.
+    const log = createLogger(config.logLevel).child({ component: 'schedule' });
+    const metrics = await startScheduleMetrics(config, log);
+    if (metrics) log.info({ url: metrics.url }, `metrics at ${metrics.url}`);
     const shutdown = shutdownSignal((name) =>
-      process.stderr.write(`${name}: draining the current run, then exiting\n`),
+      log.info({ signal: name }, 'draining the current run, then exiting'),
     );
     let running: Promise<void> = Promise.resolve();
-    const schedule = startSchedule(config.scheduleCron, config.timeZone, async () => {
-      const runDate = calendarDateIn(new Date(), config.timeZone);
-      running = withApp(config, async (app) => {
-        metrics?.useDatabase(app.db);
-        const summary = await executeRun(app, runDate, { json: true }, shutdown.signal, metrics?.run).finally(
-          () => metrics?.releaseDatabase(),
-        );
-        app.logger.info(
-          { summary: { ...summary, notices: undefined } },
-          `run for ${runDate}: ${summary.status}`,
-        );
-        // Retention after the day's run (kigen prune): a run still running is never touched.
-        const pruned = await pruneData(app.db, config.retention);
-        app.logger.info({ pruned }, 'retention applied');
-      }).catch((error) => {
-        process.stderr.write(`kigen schedule: run for ${runDate} failed: ${(error as Error).message}\n`);
-      });
-      await running;
-    });
-    process.stderr.write(
-      `kigen schedule: "${config.scheduleCron}" in ${config.timeZone}; next run ${schedule.nextRun()?.toISOString() ?? 'never'}\n`,
+    const runDate = (runDate: string) => {
+      // One run at a time: a tick (or the catch-up) waits for the one before it.
+      running = running.then(() =>
+        withApp(config, async (app) => {
+          metrics?.useDatabase(app.db);
+          const summary = await executeRun(
+            app,
+            runDate,
+            { json: true },
+            shutdown.signal,
+            metrics?.run,
+          ).finally(() => metrics?.releaseDatabase());
+          app.logger.info(
+            { summary: { ...summary, notices: undefined } },
+            `run for ${runDate}: ${summary.status}`,
+          );
+          // Retention after the day's run (kigen prune): a run still running is never touched.
+          const pruned = await pruneData(app.db, config.retention);
+          app.logger.info({ pruned }, 'retention applied');
+        }).catch((error) => {
+          log.error({ runDate, err: { message: (error as Error).message } }, `run for ${runDate} failed`);
+        }),
+      );
+      return running;
+    };
+    const schedule = startSchedule(config.scheduleCron, config.timeZone, () =>
+      runDate(calendarDateIn(new Date(), config.timeZone)),
     );
+    const next = schedule.nextRun();
+    log.info(
+      {
+        cron: config.scheduleCron,
+        timeZone: config.timeZone,
+        nextRun: next ? formatInstantIn(next, config.timeZone) : null,
+      },
+      `next run ${next ? formatInstantIn(next, config.timeZone) : 'never'}`,
+    );
+    // Started after today's time (a restart, a deploy, a late boot): today runs now, once. A date with a
+    // run row (done, running elsewhere, or recorded as skipped) is not started again.
+    const late = dateToCatchUp(schedule, config.timeZone, new Date());
+    if (late) {
+      const recorded = await withApp(config, (app) => createRunStore(app.db).findRun(late, config.dataScope));
+      if (recorded)
+        log.info(
+          { runDate: late, status: recorded.status },
+          `run for ${late} already recorded; waiting for the next run`,
+        );
+      else {
+        log.info({ runDate: late }, `started after today's run time: running ${late} now`);
+        void runDate(late);
+      }
+    }
     await new Promise<void>((resolve) =>
       shutdown.signal.addEventListener('abort', () => resolve(), { once: true }),
     );

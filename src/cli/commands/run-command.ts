@@ -32,17 +32,36 @@ export async function executeRun(
   const { config, db, logger } = app;
   // Built for a dry run too (nothing is sent then): it plans push only when push is configured, like a live run.
   const built = createChannels(config);
-  const bar =
-    !flags.json && process.stderr.isTTY && !flags.dryRun
-      ? new cliProgress.SingleBar(
-          {
-            format: 'delivering |{bar}| {value}/{total} messages  {eta_formatted} left',
-            stream: process.stderr,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-  let barStarted = false;
+  // Two bars, each with a total known when it starts: offices while the plan is read, then messages.
+  const showProgress = !flags.json && process.stderr.isTTY && !flags.dryRun;
+  const newBar = (format: string) =>
+    new cliProgress.SingleBar({ format, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let bar: cliProgress.SingleBar | null = null;
+  let phase: 'none' | 'planning' | 'delivering' = 'none';
+  const onProgress = (e: {
+    planned: number;
+    done: number;
+    planning?: boolean;
+    offices?: number;
+    officesTotal?: number;
+  }) => {
+    if (e.planning) {
+      if (phase === 'none') {
+        bar = newBar('planning   |{bar}| {value}/{total} offices');
+        bar.start(e.officesTotal ?? e.offices ?? 0, 0);
+        phase = 'planning';
+      }
+      bar?.update(e.offices ?? 0);
+      return;
+    }
+    if (phase !== 'delivering') {
+      bar?.stop();
+      bar = newBar('delivering |{bar}| {value}/{total} messages  {eta_formatted} left');
+      bar.start(e.planned, e.done);
+      phase = 'delivering';
+    }
+    bar?.update(e.done);
+  };
   try {
     return await runDaily(runOptions(config, runDate, flags), {
       reader: createPlanReader(db, config.dataScope),
@@ -54,18 +73,10 @@ export async function executeRun(
       ...(signal ? { signal } : {}),
       ...(flags.dryRun && flags.json ? { onNotice: streamNotice } : {}),
       ...(metrics ? { metrics } : {}),
-      onProgress: ({ planned, done }) => {
-        if (!bar) return;
-        if (!barStarted) {
-          bar.start(planned, 0);
-          barStarted = true;
-        }
-        bar.setTotal(Math.max(planned, done));
-        bar.update(done);
-      },
+      ...(showProgress ? { onProgress } : {}),
     });
   } finally {
-    bar?.stop();
+    (bar as cliProgress.SingleBar | null)?.stop();
     await built?.channels.email.close();
     await built?.channels.push?.close();
   }

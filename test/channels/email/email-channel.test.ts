@@ -77,7 +77,7 @@ describe('email channel over SMTP', () => {
     expect(got.html).toContain('山田 花子 様');
     expect(got.html).toContain('【至急】更新期限を過ぎた利用者');
     expect(got.text).toContain('山田 花子 様');
-    expect(got.text).toContain('残り 10 日');
+    expect(got.text).toContain('残り10日');
     expect(got.raw).toMatch(/Content-Type: multipart\/alternative/i);
   });
 

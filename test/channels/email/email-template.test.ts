@@ -97,9 +97,9 @@ describe('renderEmail', () => {
     }
     expect(out.html).toContain('期限切れ（6日経過）');
     expect(out.html).toContain('2026年11月30日');
-    expect(out.html).toContain('残り 10 日');
+    expect(out.html).toContain('残り10日');
     expect(out.text).toContain('佐藤 次郎　期限日: 2026年11月30日　期限切れ（6日経過）');
-    expect(out.text).toContain('鈴木 一郎　期限日: 2026年12月16日　残り 10 日');
+    expect(out.text).toContain('鈴木 一郎　期限日: 2026年12月16日　残り10日');
     // the urgent block is visibly marked (red border)
     expect(out.html).toMatch(/border-left:4px solid #dc2626[^>]*>.*【至急】/s);
   });
