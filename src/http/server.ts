@@ -71,6 +71,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         'upgrade-insecure-requests': cookie.secure ? [] : null,
       },
     },
+    // Not no-referrer: with it Chromium sends "Origin: null" on the pages' own form posts, which the
+    // origin check refuses. same-origin still sends nothing (no sign-in token) to other sites.
+    referrerPolicy: { policy: 'same-origin' },
     // HSTS only means something over https.
     strictTransportSecurity: cookie.secure ? { maxAge: 15_552_000, includeSubDomains: true } : false,
   });

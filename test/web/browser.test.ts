@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildPushPayload } from '../../src/channels/push/push-payload.ts';
 import { API_PATHS, WEB_PATHS } from '../../src/web/paths.ts';
 import { describeWithChromium, launchChromium, openContext } from '../helpers/browser.ts';
+import { fakePushManager } from './fake-push.ts';
 import { CSRF_TOKEN, devicesView, homeView, OFFICES, samplePages } from './sample-views.ts';
 import { startWebTestServer, type WebTestServer } from './web-test-server.ts';
 
@@ -38,38 +39,6 @@ function testSubscriptionKeys(): { p256dh: string; auth: string } {
 }
 
 const VAPID_PUBLIC_KEY = testSubscriptionKeys().p256dh;
-
-/**
- * Replaces PushManager's subscribe and getSubscription with fakes that keep the subscription in
- * the page and record the applicationServerKey they were given.
- */
-function fakePushManager(
-  page: Page,
-  subscription: { endpoint: string; keys: { p256dh: string; auth: string } },
-) {
-  return page.addInitScript((sub) => {
-    const w = window as unknown as { __kigenSubscribeKey?: number[]; __kigenSubscribed?: boolean };
-    const fake = {
-      endpoint: sub.endpoint,
-      expirationTime: null,
-      options: { userVisibleOnly: true },
-      toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
-      unsubscribe: async () => {
-        w.__kigenSubscribed = false;
-        return true;
-      },
-    };
-    PushManager.prototype.subscribe = async function subscribe(options?: PushSubscriptionOptionsInit) {
-      const key = options?.applicationServerKey;
-      w.__kigenSubscribeKey = key instanceof Uint8Array ? [...key] : [];
-      w.__kigenSubscribed = true;
-      return fake as unknown as PushSubscription;
-    };
-    PushManager.prototype.getSubscription = async function getSubscription() {
-      return (w.__kigenSubscribed ? fake : null) as unknown as PushSubscription | null;
-    };
-  }, subscription);
-}
 
 describeWithChromium('web pages in Chromium', () => {
   let browser: Browser;
