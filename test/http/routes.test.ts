@@ -65,6 +65,7 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /static/app.css': { access: 'public', request: () => ({ url: '/static/app.css' }) },
   'GET /static/favicon.svg': { access: 'public', request: () => ({ url: '/static/favicon.svg' }) },
   'GET /static/push.js': { access: 'public', request: () => ({ url: '/static/push.js' }) },
+  'GET /favicon.ico': { access: 'public', request: () => ({ url: '/favicon.ico' }) },
   'GET /sw.js': { access: 'public', request: () => ({ url: '/sw.js' }) },
   'GET /sign-in': page('public', () => '/sign-in'),
   'GET /sign-in/sent': page('public', () => '/sign-in/sent'),

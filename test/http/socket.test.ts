@@ -89,7 +89,9 @@ describe('kigen serve (child process, embedded database)', () => {
       expect(metricsUrl, stderr).toBeDefined();
       const scrape = await fetch(metricsUrl as string);
       expect(scrape.status).toBe(200);
-      expect(await scrape.text()).toMatch(/^kigen_run_last_success_timestamp_seconds\{scope="production"\} \d/m);
+      expect(await scrape.text()).toMatch(
+        /^kigen_run_last_success_timestamp_seconds\{scope="production"\} \d/m,
+      );
       child.kill('SIGTERM');
       const done = await result;
       expect(done.code).toBe(0);
