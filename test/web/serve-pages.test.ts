@@ -4,9 +4,8 @@
 // read from the delivered email), settings that persist, a push subscription stored through the
 // API, office scoping (404), operator pages, and no CSP violation or console error anywhere.
 // KIGEN_SCREENSHOTS=1 writes the committed screenshots of each page (docs/screenshots/).
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,17 +25,9 @@ import {
   startHarness,
   validSubscriptionKeys,
 } from '../http/harness.ts';
-import { fakePushManager } from './fake-push.ts';
+import { fakePushManager, POLL, screenshotDir, WIDTHS } from './browser-support.ts';
 
-const POLL = { timeout: 20_000, interval: 100 };
-const WIDTHS = [
-  { name: '375', viewport: { width: 375, height: 812 } },
-  { name: '1280', viewport: { width: 1280, height: 900 } },
-] as const;
-const SCREENSHOT_DIR =
-  process.env.KIGEN_SCREENSHOTS === '1'
-    ? path.resolve('docs/screenshots')
-    : mkdtempSync(path.join(tmpdir(), 'kigen-serve-screens-'));
+const SCREENSHOT_DIR = screenshotDir();
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -1,6 +1,25 @@
 /// <reference lib="dom" />
-// Headless Chromium cannot reach a push service: the browser tests replace PushManager.
+// Shared by the browser tests: the widths, where screenshots go, the polling patience, and the
+// PushManager fake (headless Chromium cannot reach a push service).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+
+/** Chromium is slow on a shared 2-core machine: wait up to 20 s for what the page does in the background. */
+export const POLL = { timeout: 20_000, interval: 100 };
+
+export const WIDTHS = [
+  { name: '375', viewport: { width: 375, height: 812 } },
+  { name: '1280', viewport: { width: 1280, height: 900 } },
+] as const;
+
+/** KIGEN_SCREENSHOTS=1 writes the committed screenshots (docs/screenshots); otherwise a temp folder. */
+export function screenshotDir(): string {
+  return process.env.KIGEN_SCREENSHOTS === '1'
+    ? path.resolve('docs/screenshots')
+    : mkdtempSync(path.join(tmpdir(), 'kigen-screens-'));
+}
 
 /**
  * Replaces PushManager's subscribe and getSubscription with fakes that keep the subscription in
