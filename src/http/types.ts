@@ -33,7 +33,7 @@ export interface ServerDeps {
   trustProxy?: boolean | string;
   /** Largest request body, bytes. Default 64 KiB. */
   bodyLimit?: number;
-  /** Where a browser goes after signing in. Default /api/v1/me (the web pages will change it). */
+  /** Where a browser goes after signing in. Default / (the staff home page). */
   afterSignInPath?: string;
   /** The web pages (src/http/pages): product name, office closures, the manager page, operator reads. */
   web: WebDeps;
