@@ -5,12 +5,15 @@ import { createSignInMailer } from './channels/email/sign-in-mail.ts';
 import type { Config } from './config/config.ts';
 import { createAuthStore } from './db/auth-store.ts';
 import type { Db } from './db/database.ts';
+import { emailsSentLast24h } from './db/metrics-queries.ts';
+import { createOfficeStaffQueries } from './db/office-staff-queries.ts';
 import { databaseReadiness } from './db/readiness.ts';
 import { createRunQueries } from './db/run-queries.ts';
 import { createPlanReader } from './db/run-store.ts';
 import { createStaffStore } from './db/staff-store.ts';
 import type { ServerDeps } from './http/types.ts';
 import type { Logger } from './logger.ts';
+import { createOfficeStaffService } from './services/office-staff-service.ts';
 import { createPreferencesService } from './services/preferences-service.ts';
 import { createPreviewService } from './services/preview-service.ts';
 import { createPushSubscriptionService } from './services/push-subscription-service.ts';
@@ -86,6 +89,8 @@ export function createServeParts(
     vapidPublicKey: config.push?.publicKey ?? null,
     readiness: () => databaseReadiness(db),
     trustProxy: config.http.trustProxy,
+    afterSignInPath: '/',
+    web: webDeps(config, db),
   };
   return {
     deps,
@@ -94,5 +99,18 @@ export function createServeParts(
       await signIn.idle();
       await mailer.close();
     },
+  };
+}
+
+function webDeps(config: Readonly<Config>, db: Db): ServerDeps['web'] {
+  const queries = createOfficeStaffQueries(db);
+  return {
+    appName: config.mail.appName,
+    closures: config.closures,
+    officeStaff: createOfficeStaffService(queries),
+    staffNames: (ids) => queries.staffNames(ids),
+    findStaff: (q) => queries.findStaff(q),
+    dailyQuota: config.delivery.dailyQuota,
+    emailsSentLast24h: () => emailsSentLast24h(db),
   };
 }

@@ -1,19 +1,24 @@
 // The Fastify app of `kigen serve`. buildServer registers, in order: security headers, body parsers,
 // cookies, the auth hooks (principal, access, CSRF), then the route plugins (health, auth, API).
-// The web pages will be one more plugin registered after these; they get the same hooks.
+// The web pages are one more plugin registered after these (src/http/pages); they get the same hooks.
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { PAGE_CSP_DIRECTIVES } from '../web/csp.ts';
 import { apiRoutes } from './api-routes.ts';
 import { installAuthHooks } from './auth-hooks.ts';
 import { authRoutes } from './auth-routes.ts';
 import { installErrorHandlers } from './errors.ts';
 import { healthRoutes } from './health-routes.ts';
+import { webPages } from './pages/index.ts';
 import { cookiePolicyFor } from './session-cookie.ts';
 import type { ServerDeps } from './types.ts';
+
+const copyDirectives = (d: Readonly<Record<string, readonly string[]>>): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(d).map(([k, v]) => [k, [...v]]));
 
 /** Largest request body by default: preferences and push subscriptions are a few hundred bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -58,21 +63,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
+      // The pages' policy (src/web/csp.ts), no framing by anyone (the email preview's route sends its own).
       directives: {
-        'default-src': ["'self'"],
-        'script-src': ["'self'"],
-        'script-src-attr': ["'none'"],
-        'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:'],
-        'object-src': ["'none'"],
-        'base-uri': ["'self'"],
-        'form-action': ["'self'"],
+        ...copyDirectives(PAGE_CSP_DIRECTIVES),
         'frame-ancestors': ["'none'"],
-        'worker-src': ["'self'"],
         'connect-src': ["'self'"],
         'upgrade-insecure-requests': cookie.secure ? [] : null,
       },
     },
+    // Not no-referrer: with it Chromium sends "Origin: null" on the pages' own form posts, which the
+    // origin check refuses. same-origin still sends nothing (no sign-in token) to other sites.
+    referrerPolicy: { policy: 'same-origin' },
     // HSTS only means something over https.
     strictTransportSecurity: cookie.secure ? { maxAge: 15_552_000, includeSubDomains: true } : false,
   });
@@ -100,8 +101,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(deps));
   await app.register(
-    authRoutes({ signIn: deps.signIn, cookie, afterSignInPath: deps.afterSignInPath ?? '/api/v1/me' }),
+    authRoutes({ signIn: deps.signIn, cookie, afterSignInPath: deps.afterSignInPath ?? '/' }),
   );
   await app.register(apiRoutes(deps));
+  await app.register(webPages(deps, cookie));
   return app;
 }

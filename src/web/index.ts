@@ -7,6 +7,7 @@ export { html, raw, type SafeHtml, toHtmlString } from './html.ts';
 export { runDeliveriesPage, runsPage } from './pages/admin-runs.ts';
 export { healthPage, PREVIEW_FRAME_CSP, previewPage } from './pages/admin-status.ts';
 export { devicesPage } from './pages/devices.ts';
+export { type ErrorView, errorPage } from './pages/error.ts';
 export { managerPage } from './pages/manager.ts';
 export { settingsPage } from './pages/settings.ts';
 export { signInPage } from './pages/sign-in.ts';

@@ -99,7 +99,7 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
         payload: `token=${token}`,
       });
       expect(form.statusCode).toBe(303);
-      expect(form.headers.location).toBe('/api/v1/me');
+      expect(form.headers.location).toBe('/');
       h.secrets.add((form.cookies[0] as { value: string }).value);
     });
 

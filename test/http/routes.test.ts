@@ -32,6 +32,8 @@ interface RouteCase {
   request(h: Harness): { url: string; body?: unknown };
   /** Callers that are told the target does not exist (office or staff scoping). Default none. */
   hidden?: readonly Caller[];
+  /** A web page: without a session it redirects to /sign-in; operator pages are 404 to others. */
+  page?: true;
 }
 
 const alertsOfA: RouteCase = {
@@ -46,7 +48,59 @@ const prefsOfEmployeeA = (body?: unknown): RouteCase => ({
   hidden: ['employeeB', 'managerB'],
 });
 
+const page = (
+  access: RouteCase['access'],
+  url: (h: Harness) => string,
+  extra: { body?: unknown; hidden?: readonly Caller[] } = {},
+): RouteCase => ({
+  access,
+  page: true,
+  request: (h) => ({ url: url(h), ...(extra.body === undefined ? {} : { body: extra.body }) }),
+  ...(extra.hidden ? { hidden: extra.hidden } : {}),
+});
+const settingsForm = { email: 'on', push: 'on', emailThreshold: '10', pushThreshold: '20' };
+const notManagersOfA = ['employeeA', 'employeeB', 'managerB'] as const;
+
 const ROUTES: Record<string, RouteCase> = {
+  'GET /static/app.css': { access: 'public', request: () => ({ url: '/static/app.css' }) },
+  'GET /static/favicon.svg': { access: 'public', request: () => ({ url: '/static/favicon.svg' }) },
+  'GET /static/push.js': { access: 'public', request: () => ({ url: '/static/push.js' }) },
+  'GET /favicon.ico': { access: 'public', request: () => ({ url: '/favicon.ico' }) },
+  'GET /sw.js': { access: 'public', request: () => ({ url: '/sw.js' }) },
+  'GET /sign-in': page('public', () => '/sign-in'),
+  'GET /sign-in/sent': page('public', () => '/sign-in/sent'),
+  'POST /sign-in': page('public', () => '/sign-in', { body: { email: 'x@example.jp' } }),
+  'POST /sign-out': page('staff', () => '/sign-out'),
+  'GET /': page('staff', () => '/?date=2026-12-01'),
+  'GET /offices/:officeId': page('staff', (h) => `/offices/${h.officeA}?date=2026-12-01`, {
+    hidden: ['employeeB', 'managerB'],
+  }),
+  'GET /settings': page('staff', () => '/settings'),
+  'POST /settings': page('staff', () => '/settings', { body: settingsForm }),
+  'GET /devices': page('staff', () => '/devices'),
+  'POST /devices/remove': page('staff', () => '/devices/remove', {
+    body: { endpoint: 'https://fcm.googleapis.com/fcm/send/x' },
+  }),
+  'GET /offices/:officeId/staff': page('staff', (h) => `/offices/${h.officeA}/staff`, {
+    hidden: notManagersOfA,
+  }),
+  'POST /offices/:officeId/staff/:staffId/preferences': page(
+    'staff',
+    (h) => `/offices/${h.officeA}/staff/${h.staff.employeeA.id}/preferences`,
+    { body: settingsForm, hidden: notManagersOfA },
+  ),
+  'GET /admin/runs': page('app_admin', () => '/admin/runs'),
+  'POST /admin/runs': page('app_admin', () => '/admin/runs', { body: { date: '2026-12-01' } }),
+  'GET /admin/runs/:runId': page('app_admin', () => '/admin/runs/1'),
+  'GET /admin/preview': page(
+    'app_admin',
+    (h) => `/admin/preview?staff=${h.staff.employeeA.id}&date=2026-12-01`,
+  ),
+  'GET /admin/preview/email.html': page(
+    'app_admin',
+    (h) => `/admin/preview/email.html?staff=${h.staff.employeeA.id}&date=2026-12-01`,
+  ),
+  'GET /admin/health': page('app_admin', () => '/admin/health'),
   'GET /healthz': { access: 'public', request: () => ({ url: '/healthz' }) },
   'GET /readyz': { access: 'public', request: () => ({ url: '/readyz' }) },
   'GET /openapi.json': { access: 'public', request: () => ({ url: '/openapi.json' }) },
@@ -126,8 +180,12 @@ const ROUTES: Record<string, RouteCase> = {
 
 /** The answer a caller should get, as a predicate on the status. */
 function expected(route: RouteCase, caller: Caller): { label: string; ok(status: number): boolean } {
-  if (route.access !== 'public' && caller === 'anonymous') return { label: '401', ok: (s) => s === 401 };
-  if (route.access === 'app_admin' && caller !== 'admin') return { label: '403', ok: (s) => s === 403 };
+  if (route.access !== 'public' && caller === 'anonymous')
+    return route.page
+      ? { label: '303 to sign-in', ok: (s) => s === 303 }
+      : { label: '401', ok: (s) => s === 401 };
+  if (route.access === 'app_admin' && caller !== 'admin')
+    return route.page ? { label: '404', ok: (s) => s === 404 } : { label: '403', ok: (s) => s === 403 };
   if (route.hidden?.includes(caller)) return { label: '404', ok: (s) => s === 404 };
   // Allowed: anything but an auth refusal or a server error (a random id may be 404, a run 409).
   return {
@@ -179,7 +237,7 @@ describe.each(testEngines())('routes on %s', (engine) => {
             `${key} as ${caller}: ${res.statusCode}, expected ${want.label} (${res.body.slice(0, 120)})`,
           );
         // Signing out ends the caller's session(s): sign in again for the next routes.
-        if (key.startsWith('POST /auth/sign-out') && caller !== 'anonymous')
+        if (/^POST \/(auth\/)?sign-out/.test(key) && caller !== 'anonymous')
           sessions.set(caller, await h.signIn(caller));
       }
     }
@@ -225,7 +283,7 @@ describe.each(testEngines())('routes on %s', (engine) => {
           async ([key], caller, body, seg, q) => {
             const method = key.split(' ')[0] as string;
             const path = (key.split(' ')[1] as string).replace(/:[A-Za-z]+/g, seg);
-            if (path.startsWith('/auth/sign-out') && caller !== 'anonymous') return; // keeps the sessions
+            if (/^\/(auth\/)?sign-out/.test(path) && caller !== 'anonymous') return; // keeps the sessions
             const url = `${path}?${new URLSearchParams(q).toString()}`;
             const res = await call(caller, method, url, method === 'GET' ? undefined : body);
             if (res.statusCode >= 500)

@@ -66,6 +66,7 @@ describe('kigen serve (child process, embedded database)', () => {
         // Every second, so the test sees a scheduled run without waiting for 09:00.
         KIGEN_SCHEDULE_CRON: '* * * * * *',
         LOG_LEVEL: 'info',
+        KIGEN_METRICS_PORT: '0',
       });
       let stderr = '';
       const url = await new Promise<string>((resolve, reject) => {
@@ -83,10 +84,19 @@ describe('kigen serve (child process, embedded database)', () => {
       expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', problems: [] });
       expect((await fetch(`${url}/api/v1/runs`)).status).toBe(401);
       await new Promise((r) => setTimeout(r, 2500));
+      // The /metrics listener runs beside the server and reads the runs table of its database.
+      const metricsUrl = /metrics: (http:\/\/\S+)/.exec(stderr)?.[1];
+      expect(metricsUrl, stderr).toBeDefined();
+      const scrape = await fetch(metricsUrl as string);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toMatch(
+        /^kigen_run_last_success_timestamp_seconds\{scope="production"\} \d/m,
+      );
       child.kill('SIGTERM');
       const done = await result;
       expect(done.code).toBe(0);
       expect(done.stderr).toMatch(/schedule: "\* \* \* \* \* \*" in Asia\/Tokyo/);
+      expect(done.stderr).toMatch(/sign in: http:\/\/localhost:3000\/sign-in /);
       const db = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'pgdata') });
       try {
         const runs = await db.k.selectFrom('runs').select(['run_date', 'status']).execute();

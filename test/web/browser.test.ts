@@ -5,30 +5,18 @@
 // (PushManager.subscribe replaced, since headless Chromium cannot reach a push service), and
 // kigen's own push payload shown as a notification by the service worker (CDP deliverPushMessage).
 import { createECDH, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildPushPayload } from '../../src/channels/push/push-payload.ts';
 import { API_PATHS, WEB_PATHS } from '../../src/web/paths.ts';
 import { describeWithChromium, launchChromium, openContext } from '../helpers/browser.ts';
+import { fakePushManager, POLL, screenshotDir, WIDTHS } from './browser-support.ts';
 import { CSRF_TOKEN, devicesView, HOSTILE_NAME, homeView, OFFICES, samplePages } from './sample-views.ts';
 import { startWebTestServer, type WebTestServer } from './web-test-server.ts';
 
-/** Chromium is slow on a shared 2-core machine: wait up to 20 s for what the page does in the background. */
-const POLL = { timeout: 20_000, interval: 100 };
-
-const WIDTHS = [
-  { name: '375', viewport: { width: 375, height: 812 } },
-  { name: '1280', viewport: { width: 1280, height: 900 } },
-] as const;
-
-// KIGEN_SCREENSHOTS=1 writes the committed screenshots (docs/screenshots); otherwise a temp folder.
-const SCREENSHOT_DIR =
-  process.env.KIGEN_SCREENSHOTS === '1'
-    ? path.resolve('docs/screenshots')
-    : mkdtempSync(path.join(tmpdir(), 'kigen-screens-'));
+const SCREENSHOT_DIR = screenshotDir();
 
 /** A P-256 public key and auth secret as a browser's PushSubscription.toJSON() gives them. */
 function testSubscriptionKeys(): { p256dh: string; auth: string } {
@@ -38,38 +26,6 @@ function testSubscriptionKeys(): { p256dh: string; auth: string } {
 }
 
 const VAPID_PUBLIC_KEY = testSubscriptionKeys().p256dh;
-
-/**
- * Replaces PushManager's subscribe and getSubscription with fakes that keep the subscription in
- * the page and record the applicationServerKey they were given.
- */
-function fakePushManager(
-  page: Page,
-  subscription: { endpoint: string; keys: { p256dh: string; auth: string } },
-) {
-  return page.addInitScript((sub) => {
-    const w = window as unknown as { __kigenSubscribeKey?: number[]; __kigenSubscribed?: boolean };
-    const fake = {
-      endpoint: sub.endpoint,
-      expirationTime: null,
-      options: { userVisibleOnly: true },
-      toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
-      unsubscribe: async () => {
-        w.__kigenSubscribed = false;
-        return true;
-      },
-    };
-    PushManager.prototype.subscribe = async function subscribe(options?: PushSubscriptionOptionsInit) {
-      const key = options?.applicationServerKey;
-      w.__kigenSubscribeKey = key instanceof Uint8Array ? [...key] : [];
-      w.__kigenSubscribed = true;
-      return fake as unknown as PushSubscription;
-    };
-    PushManager.prototype.getSubscription = async function getSubscription() {
-      return (w.__kigenSubscribed ? fake : null) as unknown as PushSubscription | null;
-    };
-  }, subscription);
-}
 
 describeWithChromium('web pages in Chromium', () => {
   let browser: Browser;

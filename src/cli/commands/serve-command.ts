@@ -8,6 +8,7 @@ import { checkCron, startSchedule } from '../../run/scheduler.ts';
 import { ServiceError } from '../../services/service-errors.ts';
 import { addGlobalFlags, configFrom, withApp } from '../context.ts';
 import { executeRun, shutdownSignal } from './run-command.ts';
+import { startScheduleMetrics } from './schedule-metrics.ts';
 
 export function registerServeCommand(program: Command): void {
   addGlobalFlags(
@@ -34,13 +35,18 @@ export function registerServeCommand(program: Command): void {
       const { buildServer } = await import('../../http/server.ts');
       const { createServeParts } = await import('../../serve-app.ts');
       await withApp(config, async (app) => {
+        // /metrics (KIGEN_METRICS_PORT): the in-process runs feed its run metrics; scrapes read the
+        // gauges from the server's own database, open for the whole process.
+        const metrics = await startScheduleMetrics(config, app.logger);
+        metrics?.useDatabase(app.db);
         const parts = createServeParts(app, {
-          runForDate: (runDate, { force }, signal) => executeRun(app, runDate, { force, json: true }, signal),
+          runForDate: (runDate, { force }, signal) =>
+            executeRun(app, runDate, { force, json: true }, signal, metrics?.run),
         });
-        const server = await buildServer(parts.deps);
-        // Metrics (issue 12, item 4): the /metrics listener of src/metrics/ is started here.
         let schedule: ReturnType<typeof startSchedule> | null = null;
+        let server: Awaited<ReturnType<typeof buildServer>> | null = null;
         try {
+          server = await buildServer(parts.deps);
           const listening = await server.listen({ host: config.http.host, port: config.http.port });
           if (config.http.schedule) {
             schedule = startSchedule(config.scheduleCron, config.timeZone, async () => {
@@ -56,8 +62,9 @@ export function registerServeCommand(program: Command): void {
           const t = config.mail.transport;
           process.stderr.write(
             `kigen serve: listening on ${listening}\n` +
-              `  sign in: ${new URL('auth/sign-in', config.mail.dashboardUrl)} (DASHBOARD_URL); the link is emailed` +
+              `  sign in: ${new URL('sign-in', config.mail.dashboardUrl)} (DASHBOARD_URL); the link is emailed` +
               `${t.kind === 'outbox' ? ` (no SMTP_URL: it lands in ${t.dir}/)` : ''}\n` +
+              `${metrics ? `  metrics: ${metrics.url}\n` : ''}` +
               `  schedule: ${schedule ? `"${config.scheduleCron}" in ${config.timeZone}, next ${schedule.nextRun()?.toISOString() ?? 'never'}` : 'off (--no-schedule)'}\n`,
           );
           await new Promise<void>((resolve) =>
@@ -65,8 +72,9 @@ export function registerServeCommand(program: Command): void {
           );
         } finally {
           schedule?.stop();
-          await server.close();
+          await server?.close();
           await parts.close();
+          await metrics?.close();
         }
       });
     } finally {
@@ -78,7 +86,7 @@ export function registerServeCommand(program: Command): void {
 /** How to start the server and sign in, for the end of `kigen demo`. */
 export function serveHint(dashboardUrl: string, email: string | null): string {
   return (
-    `\nopen the server: npx kigen serve   (then ${new URL('auth/sign-in', dashboardUrl)})\n` +
+    `\nopen the server: npx kigen serve   (then ${new URL('sign-in', dashboardUrl)})\n` +
     `sign in${email ? ` as ${email} (an office owner)` : ' with a staff address'}: the sign-in link lands in the outbox as an .eml file\n`
   );
 }
