@@ -2,6 +2,7 @@
 // preview, health. PGlite and PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src/db/migrate.ts';
 import { createPlanReader } from '../../src/db/run-store.ts';
 import { planChunks } from '../../src/run/plan.ts';
 import { testEngines } from '../helpers/databases.ts';
@@ -317,7 +318,7 @@ describe.each(testEngines())('API on %s', (engine) => {
       expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
       await h.db.k
         .deleteFrom('kysely_migration' as never)
-        .where('name' as never, '=', '0004-sign-in-sessions-tokens' as never)
+        .where('name' as never, '=', SCHEMA_VERSION as never)
         .execute();
       try {
         const res = await h.app.inject({ method: 'GET', url: '/readyz' });
@@ -326,7 +327,7 @@ describe.each(testEngines())('API on %s', (engine) => {
       } finally {
         await h.db.k
           .insertInto('kysely_migration' as never)
-          .values({ name: '0004-sign-in-sessions-tokens', timestamp: new Date().toISOString() } as never)
+          .values({ name: SCHEMA_VERSION, timestamp: new Date().toISOString() } as never)
           .execute();
       }
     });
