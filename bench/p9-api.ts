@@ -16,14 +16,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
+import { KIGEN_NODE_FLAGS } from '../src/cli/node-flags.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const NODE_FLAGS = [
-  '--v8-pool-size=1',
-  '--optimize-for-size',
-  '--max-semi-space-size=4',
-  '--max-old-space-size=256',
-];
+// The server starts as bin/kigen.js starts it.
+const NODE_FLAGS = [...KIGEN_NODE_FLAGS];
 
 const { values: args } = parseArgs({
   options: {
