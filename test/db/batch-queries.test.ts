@@ -377,10 +377,10 @@ describe.each(testEngines())('batch queries on %s', (engine) => {
         const s1 = notices.filter((n) => n.staffId === S1);
         expect(s1).toHaveLength(1);
         // Email threshold 5: the 15- and 30-day renewals stay out; overdue and assessments are kept.
-        // Sections are ordered by office name (ひまわり < みどり).
+        // An office with an overdue alert comes first (O1), then the others by name (product.md).
         expect(sectionsOf(s1[0])).toEqual([
-          { office: O3, recipients: [id('r', 11)] },
           { office: O1, recipients: [id('r', 4), id('r', 3), id('r', 5)] },
+          { office: O3, recipients: [id('r', 11)] },
         ]);
         const s1Email = deliveries.filter((d) => d.staffId === S1 && d.channel === 'email');
         expect(s1Email).toEqual([expect.objectContaining({ device: '', officeKey: '' })]);

@@ -259,12 +259,13 @@ describe.each(testEngines())('push deliveries of the daily run (%s)', (engine) =
       );
       for (const r of urgentPushes) {
         expect(r.payload).toEqual({
-          title: '期限アラート（<b>ひまわり</b> & "さくら"）',
+          // Markup in an office name is shown, never interpreted: < > & become full-width (display-text.ts).
+          title: '期限アラート（＜b＞ひまわり＜/b＞ ＆ "さくら"）',
           body: '期限切れ: 1件、更新期限: 2件、アセスメント未完了: 2件',
           data: {
             type: 'deadline_alert',
             office_id: urgent.id,
-            office_name: '<b>ひまわり</b> & "さくら"',
+            office_name: '＜b＞ひまわり＜/b＞ ＆ "さくら"',
             renewal_count: 2,
             assessment_count: 2,
             overdue_count: 1,
