@@ -146,7 +146,7 @@ describe('staff home', () => {
     expect(page).toContain('【至急】更新期限を過ぎた利用者（2名）');
     expect(page).toContain('期限切れ（4日経過）');
     expect(page).toContain('期限切れ（本日期限）');
-    expect(page).toContain('残り 7 日');
+    expect(page).toContain('残り7日');
     expect(page).toContain('2026年12月8日');
     expect(page).toContain('アセスメントが完了していない利用者（2名）');
     expect(page).toContain('2026年12月1日（火）（今日）時点');
