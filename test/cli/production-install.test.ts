@@ -67,6 +67,9 @@ describe(`a production install started with ${node}`, () => {
 
   it('runs a command on the embedded database', () => {
     const dataDir = path.join(app, 'data');
+    // alerts is read-only: it never creates a database, so migrate first.
+    const m = kigen(['migrate', '--data-dir', dataDir]);
+    expect(m.status, m.stderr).toBe(0);
     const r = kigen(['alerts', '--date', '2026-12-01', '--data-dir', dataDir]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -31,7 +31,9 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promi
   });
 }
 
-describe.each(testEngines())('kigen schedule metrics on %s', (engine) => {
+// The in-process schedule (embedded database). On PostgreSQL `kigen schedule` works the job queue
+// (src/queue/), which does not serve /metrics yet: README, Monitoring.
+describe.each(testEngines().filter((e) => e === 'pglite'))('kigen schedule metrics on %s', (engine) => {
   let target: CliTarget;
   const sink = smtpSinksPerTest();
 
