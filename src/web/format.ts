@@ -3,6 +3,7 @@
 
 import { daysBetween } from '../domain/calendar-date.ts';
 import type { CalendarDate, ThresholdDays } from '../domain/types.ts';
+import { formatInstantIn } from '../domain/zoned-time.ts';
 
 const WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'] as const;
 
@@ -19,17 +20,8 @@ export function formatTimestamp(iso: string | null, timeZone: string): string {
   if (iso === null) return '—';
   const instant = new Date(iso);
   if (Number.isNaN(instant.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(instant);
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  // 'YYYY-MM-DD HH:MM' of the shared zoned formatter (cached per zone), without seconds and offset.
+  return formatInstantIn(instant, timeZone).slice(0, 16);
 }
 
 /** 83_000 → '1分23秒'; 950 → '0.95秒'. */
