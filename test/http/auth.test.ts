@@ -276,6 +276,34 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
       expect(audit.map((a) => a.action)).toEqual(['api_token.created', 'api_token.revoked']);
       expect(JSON.stringify(audit)).not.toContain(token);
     });
+
+    it("reuses a token's principal for a second at most: a change made elsewhere is seen after that", async () => {
+      const s = await h.signIn('managerA');
+      const { token } = (await s.request('POST', '/api/v1/me/api-tokens', { name: 'cache' })).json() as {
+        token: string;
+      };
+      h.secrets.add(token);
+      const bearer = { authorization: `Bearer ${token}` };
+      const alerts = () =>
+        h.app.inject({ method: 'GET', url: `/api/v1/offices/${h.officeA}/alerts`, headers: bearer });
+      expect((await alerts()).statusCode).toBe(200);
+      // Another process (a CLI command, a second server) takes managerA out of office A and deletes the token.
+      await h.db.k.deleteFrom('office_staffs').where('staff_id', '=', h.staff.managerA.id).execute();
+      h.db.stats.reset();
+      expect((await alerts()).statusCode).toBe(200);
+      // Served from the cache: only the alerts read, no principal read.
+      expect(h.db.stats.snapshot().read).toBe(1);
+      h.clock.now = new Date(h.clock.now.getTime() + 1001);
+      expect((await alerts()).statusCode).toBe(404);
+      await h.db.k.deleteFrom('api_tokens').where('token_hash', '=', hashSecret(token)).execute();
+      expect((await alerts()).statusCode).toBe(404);
+      h.clock.now = new Date(h.clock.now.getTime() + 1001);
+      expect((await alerts()).statusCode).toBe(401);
+      await h.db.k
+        .insertInto('office_staffs')
+        .values({ staff_id: h.staff.managerA.id, office_id: h.officeA, is_primary: true })
+        .execute();
+    });
   });
 });
 
