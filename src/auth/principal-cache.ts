@@ -3,7 +3,7 @@
 //
 // Revocation semantics: a revocation made through this process (revoke a token, sign out everywhere)
 // forgets the staff member's entries at once, and a lookup that was in flight while it happened is not
-// cached. A change made elsewhere (another server, a CLI command changing a role or an office
+// cached (nor shared with requests that arrive after it). A change made elsewhere (another server, a CLI command changing a role or an office
 // membership, a token deleted in SQL) is seen within `ttlMs`. Only hits are kept: a wrong token is
 // looked up every time (and cannot fill the cache), and the cache holds at most `maxEntries` tokens.
 import type { PrincipalRecord } from '../db/auth-store.ts';
@@ -25,30 +25,55 @@ export function createPrincipalCache(opts: {
   maxEntries?: number;
 }): PrincipalCache {
   const maxEntries = opts.maxEntries ?? 1000;
-  const entries = new Map<string, { principal: PrincipalRecord; until: number }>();
+  // A lookup in flight is shared: when an entry expires under load, the requests that arrive meanwhile
+  // wait for one read instead of each making its own.
+  const entries = new Map<string, { principal: Promise<PrincipalRecord | null>; until: number }>();
   // Bumped by every forgetStaff: a lookup that started before it may have read the old rows.
   let generation = 0;
+  const staffOf = new Map<string, string>();
   return {
-    async get(hash, lookup) {
+    get(hash, lookup) {
       if (opts.ttlMs <= 0) return lookup();
       const hit = entries.get(hash);
       if (hit && hit.until > opts.now()) return hit.principal;
-      if (hit) entries.delete(hash);
-      const started = generation;
-      const principal = await lookup();
-      if (principal && started === generation) {
-        if (entries.size >= maxEntries) {
-          // The oldest insertion goes first (a Map iterates in insertion order).
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
-        entries.set(hash, { principal, until: opts.now() + opts.ttlMs });
+      if (hit) {
+        entries.delete(hash);
+        staffOf.delete(hash);
       }
-      return principal;
+      if (entries.size >= maxEntries) {
+        // The oldest insertion goes first (a Map iterates in insertion order).
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) {
+          entries.delete(oldest);
+          staffOf.delete(oldest);
+        }
+      }
+      const started = generation;
+      const entry = { principal: lookup(), until: Number.POSITIVE_INFINITY };
+      entries.set(hash, entry);
+      const drop = () => {
+        if (entries.get(hash) !== entry) return;
+        entries.delete(hash);
+        staffOf.delete(hash);
+      };
+      entry.principal.then((principal) => {
+        if (principal && started === generation && entries.get(hash) === entry) {
+          entry.until = opts.now() + opts.ttlMs;
+          staffOf.set(hash, principal.staffId);
+        } else drop();
+      }, drop);
+      return entry.principal;
     },
     forgetStaff(staffId) {
       generation += 1;
-      for (const [hash, entry] of entries) if (entry.principal.staffId === staffId) entries.delete(hash);
+      // Lookups in flight are dropped too: they may have read the rows before the change.
+      for (const hash of [...entries.keys()]) {
+        const owner = staffOf.get(hash);
+        if (owner === undefined || owner === staffId) {
+          entries.delete(hash);
+          staffOf.delete(hash);
+        }
+      }
     },
     get size() {
       return entries.size;
