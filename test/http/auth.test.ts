@@ -118,6 +118,41 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
       h.secrets.add((form.cookies[0] as { value: string }).value);
     });
 
+    it('answers a refused form post with the page again and the problem, a script with JSON', async () => {
+      const post = (url: string, body: string) =>
+        h.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: body,
+          remoteAddress: '192.0.2.70',
+        });
+      // A used (or expired, or mistyped) link, confirmed with the page's button.
+      const token = (await h.linkToken(h.staff.employeeB.email)) as string;
+      expect((await post('/auth/verify', `token=${token}`)).statusCode).toBe(303);
+      const used = await post('/auth/verify', `token=${token}`);
+      expect(used.statusCode).toBe(422);
+      expect(used.headers['content-type']).toContain('text/html');
+      expect(used.body).toContain('role="alert"');
+      expect(used.body).toContain('すでに使われています');
+      expect(used.body).toContain('href="/auth/sign-in"');
+      // The sign-in form: a malformed address comes back in the form, escaped, with the problem.
+      const bad = await post('/auth/sign-in', `email=${encodeURIComponent('not-an-address<b>')}`);
+      expect(bad.statusCode).toBe(422);
+      expect(bad.headers['content-type']).toContain('text/html');
+      expect(bad.body).toContain('メールアドレスの形式で入力してください。');
+      expect(bad.body).toContain('value="not-an-address&lt;b&gt;"');
+      expect(bad.body).toContain('action="/auth/sign-in"');
+      // A form that is not the page's (a field missing): still a page, not JSON.
+      const odd = await post('/auth/verify', 'tokn=x');
+      expect(odd.statusCode).toBe(400);
+      expect(odd.headers['content-type']).toContain('text/html');
+      // The same refusals to a script stay JSON.
+      const json = await h.app.inject({ method: 'POST', url: '/auth/verify', payload: { token } });
+      expect(json.statusCode).toBe(422);
+      expect(json.json().error.code).toBe('SIGN_IN_LINK_INVALID');
+    });
+
     it('lists every problem of a bad request', async () => {
       const res = await h.app.inject({
         method: 'POST',
