@@ -1,15 +1,21 @@
 // P9 (bench.md): an office's alerts through the HTTP API, authenticated, on PostgreSQL with 500
 // offices, 50 concurrent connections (autocannon), and the server's RSS over 100,000 requests.
 //
-//   node bench/p9-api.ts [--offices 500] [--requests 100000] [--connections 50] [--pg-admin-url URL] [--no-record]
+//   node bench/p9-api.ts [--offices 500] [--requests 100000] [--connections 50] [--pg-admin-url URL]
+//                        [--server-cpu-prof DIR] [--no-record]
 //
 // It seeds a fresh database with `kigen seed`, starts `kigen serve` as a user does (bin/kigen.js's
 // Node flags, LOG_LEVEL=warn, no schedule), signs in by magic link through the outbox, creates an
 // API token, warms up for 5 s, then sends the requests while sampling the server's RSS every second.
+// Besides the wall-clock figures (which depend on how busy the machine is: autocannon shares its cores)
+// it reports two that kigen controls: the server's CPU time (user + sys, /proc) per request, and the
+// statements per request (the database's committed transactions over the measured requests: each
+// statement outside a transaction is one). --server-cpu-prof DIR writes a V8 CPU profile of the server
+// (node --cpu-prof) into DIR, for profiling only: the recorded figures are taken without it.
 // Results: bench/results/<timestamp>-P9.json; the figures are quoted in BENCHMARKS.md by hand.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +34,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '100000' },
     connections: { type: 'string', default: '50' },
     'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'server-cpu-prof': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
   },
 });
@@ -50,6 +57,33 @@ async function admin(statement: string): Promise<void> {
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** The process's CPU time so far (user + sys), milliseconds (/proc/PID/stat fields 14 and 15, in clock ticks). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** Transactions committed or rolled back in the bench database so far (one per statement outside a transaction). */
+async function transactionsOf(url: string): Promise<number> {
+  // A backend reports its counts when it goes idle, at most once a second: let them land first.
+  await new Promise((r) => setTimeout(r, 2500));
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await c.query<{ n: string }>(
+      'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    // This statement's own transaction is counted once it ends; the caller subtracts the reads it made.
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -94,9 +128,18 @@ async function main(): Promise<number> {
     const who = rows[0];
     if (!who) throw new Error('no owner in the seeded data');
 
+    const profDir = args['server-cpu-prof'] ? path.resolve(String(args['server-cpu-prof'])) : null;
     server = spawn(
       process.execPath,
-      [...NODE_FLAGS, 'src/cli/main.ts', 'serve', '--port', '0', '--no-schedule'],
+      [
+        ...NODE_FLAGS,
+        ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        'src/cli/main.ts',
+        'serve',
+        '--port',
+        '0',
+        '--no-schedule',
+      ],
       {
         cwd: REPO,
         env: { ...env, LOG_LEVEL: 'warn' },
@@ -166,6 +209,9 @@ async function main(): Promise<number> {
     await autocannon({ url, headers, connections, duration: 5 });
     const rss: Array<{ t: number; bytes: number; done: number }> = [];
     let done = 0;
+    const transactionsBefore = await transactionsOf(dbUrl);
+    const cpuBefore = cpuMsOf(pid);
+    const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
     const started = Date.now();
     const sampler = setInterval(() => rss.push({ t: Date.now() - started, bytes: rssOf(pid), done }), 1000);
     rss.push({ t: 0, bytes: rssOf(pid), done: 0 });
@@ -180,6 +226,10 @@ async function main(): Promise<number> {
     });
     clearInterval(sampler);
     rss.push({ t: Date.now() - started, bytes: rssOf(pid), done });
+    const cpuMs = cpuMsOf(pid) - cpuBefore;
+    // Minus the transactionsOf reads themselves: the first one's own statement (2 statements, 1 counted
+    // after it ended) — a pg.Client query outside a transaction is one transaction each.
+    const transactions = (await transactionsOf(dbUrl)) - transactionsBefore - 2;
 
     const quarter = Math.max(1, Math.floor(rss.length / 4));
     const firstQuarter = median(rss.slice(0, quarter).map((r) => r.bytes));
@@ -198,6 +248,10 @@ async function main(): Promise<number> {
         max: result.latency.max,
       },
       alertsPerResponse: sample.alerts.length,
+      // Load-independent: what one request costs the server, whatever else runs on the machine.
+      serverCpuMsPerRequest: Math.round((cpuMs / result.requests.total) * 1000) / 1000,
+      serverCpuS: Math.round(cpuMs) / 1000,
+      statementsPerRequest: Math.round((transactions / result.requests.total) * 100) / 100,
       rssMb: {
         first: mb(rss[0]?.bytes ?? 0),
         firstQuarterMedian: mb(firstQuarter),
@@ -217,6 +271,8 @@ async function main(): Promise<number> {
       goal: 'P9',
       date: new Date().toISOString(),
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim(),
+      // The machine's 1-, 5- and 15-minute load averages before and after the measured requests.
+      loadAverage: { before: loadBefore, after: loadavg().map((l) => Math.round(l * 100) / 100) },
       machine: `${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GB`,
       command: `node bench/p9-api.ts ${process.argv.slice(2).join(' ')}`.trim(),
       settings: {
@@ -225,6 +281,7 @@ async function main(): Promise<number> {
         requests: Number(args.requests),
         db: 'postgres',
         nodeFlags: NODE_FLAGS,
+        serverCpuProfile: profDir !== null,
       },
       figures,
       verdict,

@@ -129,6 +129,7 @@ export function exitCodeFor(error: unknown): { code: number; message: string } {
 const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
   'STAFF_NOT_FOUND',
   'STAFF_AMBIGUOUS',
+  'ROLE_CHANGED_MEANWHILE',
   'OFFICE_NOT_FOUND',
   'SEED_NOT_EMPTY',
   'SCHEMA_NOT_READY',

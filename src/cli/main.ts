@@ -6,6 +6,7 @@ import { registerOpsCommands } from './commands/ops-commands.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSnapshotCommand } from './commands/snapshot-command.ts';
+import { registerStaffCommands } from './commands/staff-commands.ts';
 import { registerWorkerCommands } from './commands/worker-commands.ts';
 import { exitCodeFor } from './context.ts';
 import { dropOutputWhenReaderGoes, setUpProgram } from './program-setup.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerWorkerCommands(program);
   registerDataCommands(program);
+  registerStaffCommands(program);
   return setUpProgram(program);
 }
 

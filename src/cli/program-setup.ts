@@ -37,6 +37,10 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'snapshot restore': ['kigen snapshot restore offices-5k --replace'],
   'snapshot list': ['kigen snapshot list', 'kigen snapshot list --json'],
   'snapshot delete': ['kigen snapshot delete offices-5k'],
+  'staff role': [
+    'kigen staff role hanako.sato@example.jp app_admin',
+    'kigen staff role 0190a4c2-7e1b-7cc3-9a55-3f1d2b6e8a10 manager',
+  ],
 };
 
 function commandPath(cmd: Command): string {

@@ -107,6 +107,52 @@ export async function staffForOffices(
   return staff;
 }
 
+type LatestCycleRow = [string, string, string, string, string | null, boolean, string | null, string | null];
+
+/**
+ * The latest cycles of the offices that can raise an alert on runDate, one JSON array per row, in
+ * (office, recipient) order: a deadline within `windowDays` (overdue included) or no assessment sheet.
+ * The daily run's chunks and one office's alerts (officeWithLatestCycles) share it, so both apply the same rules.
+ */
+function latestCyclesQuery(
+  officeIds: readonly string[],
+  runDate: CalendarDate,
+  windowDays: number,
+  scope: DataScope,
+): RawBuilder<{ r: LatestCycleRow }> {
+  return sql`
+    SELECT json_build_array(c.office_id, r.id, r.last_name, r.first_name, c.next_renewal_deadline, a.has_assessment,
+             r.last_name_reading, r.first_name_reading) AS r
+      FROM support_plan_cycles c
+      JOIN welfare_recipients r ON r.id = c.welfare_recipient_id
+      CROSS JOIN LATERAL (
+        SELECT EXISTS (SELECT 1 FROM plan_deliverables d
+                        WHERE d.plan_cycle_id = c.id AND d.deliverable_type = 'assessment_sheet') AS has_assessment
+      ) a
+     WHERE c.office_id = ANY(${officeIds}::uuid[]) AND c.is_latest_cycle AND r.is_test_data = ${isTest(scope)}
+       AND (c.next_renewal_deadline <= ${runDate}::date + ${windowDays}::int OR NOT a.has_assessment)
+     ORDER BY c.office_id, r.id`;
+}
+
+const toLatestCycle = ([
+  officeId,
+  recipientId,
+  lastName,
+  firstName,
+  nextRenewalDeadline,
+  hasAssessment,
+  lastReading,
+  firstReading,
+]: LatestCycleRow): LatestCycle => ({
+  officeId,
+  recipientId,
+  lastName,
+  firstName,
+  nextRenewalDeadline,
+  hasAssessment,
+  ...(lastReading ? { lastNameReading: lastReading, firstNameReading: firstReading } : {}),
+});
+
 /**
  * Latest cycles of the offices that can raise an alert on runDate: a deadline within
  * `windowDays` (overdue included) or no assessment sheet. The domain decides the alerts.
@@ -119,42 +165,36 @@ export async function latestCyclesForOffices(
   scope: DataScope,
 ): Promise<LatestCycle[]> {
   if (officeIds.length === 0) return [];
-  type Row = [string, string, string, string, string | null, boolean, string | null, string | null];
-  const rows = await jsonRows<Row>(
-    sql`
-    SELECT json_build_array(c.office_id, r.id, r.last_name, r.first_name, c.next_renewal_deadline, a.has_assessment,
-             r.last_name_reading, r.first_name_reading) AS r
-      FROM support_plan_cycles c
-      JOIN welfare_recipients r ON r.id = c.welfare_recipient_id
-      CROSS JOIN LATERAL (
-        SELECT EXISTS (SELECT 1 FROM plan_deliverables d
-                        WHERE d.plan_cycle_id = c.id AND d.deliverable_type = 'assessment_sheet') AS has_assessment
-      ) a
-     WHERE c.office_id = ANY(${officeIds}::uuid[]) AND c.is_latest_cycle AND r.is_test_data = ${isTest(scope)}
-       AND (c.next_renewal_deadline <= ${runDate}::date + ${windowDays}::int OR NOT a.has_assessment)
-     ORDER BY c.office_id, r.id`,
+  const rows = await jsonRows(latestCyclesQuery(officeIds, runDate, windowDays, scope), k);
+  return rows.map(toLatestCycle);
+}
+
+/**
+ * One live office of the scope and its latest cycles (as latestCyclesForOffices reads them), in one
+ * statement: the API's alerts of one office cost one round trip. null when there is no such office.
+ * `officeId` must be a uuid (the caller validates input first).
+ */
+export async function officeWithLatestCycles(
+  k: Kysely<Database>,
+  officeId: string,
+  runDate: CalendarDate,
+  windowDays: number,
+  scope: DataScope,
+): Promise<{ office: Office; cycles: LatestCycle[] } | null> {
+  const cycles = latestCyclesQuery([officeId], runDate, windowDays, scope);
+  const { rows } = await sql<{ id: string; name: string; cycles: LatestCycleRow[] | string | null }>`
+    SELECT o.id, o.name,
+           (SELECT coalesce(json_agg(q.r ORDER BY q.n), '[]')
+              FROM (SELECT row_number() OVER () AS n, x.r FROM (${cycles}) x) q) AS cycles
+      FROM offices o
+     WHERE o.id = ${officeId}::uuid AND o.deleted_at IS NULL AND o.is_test_data = ${isTest(scope)}`.execute(
     k,
   );
-  return rows.map(
-    ([
-      officeId,
-      recipientId,
-      lastName,
-      firstName,
-      nextRenewalDeadline,
-      hasAssessment,
-      lastReading,
-      firstReading,
-    ]) => ({
-      officeId,
-      recipientId,
-      lastName,
-      firstName,
-      nextRenewalDeadline,
-      hasAssessment,
-      ...(lastReading ? { lastNameReading: lastReading, firstNameReading: firstReading } : {}),
-    }),
-  );
+  const row = rows[0];
+  if (!row) return null;
+  const value = row.cycles ?? [];
+  const list = typeof value === 'string' ? (JSON.parse(value) as LatestCycleRow[]) : value;
+  return { office: { id: row.id, name: row.name }, cycles: list.map(toLatestCycle) };
 }
 
 /** Push subscriptions of the given staff, ordered by staff then id. */

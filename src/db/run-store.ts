@@ -18,6 +18,7 @@ import {
   countOffices,
   latestCyclesForOffices,
   officeChunk,
+  officeWithLatestCycles,
   pushSubscriptionsForStaff,
   staffForOffices,
 } from './batch-queries.ts';
@@ -34,6 +35,8 @@ export function createPlanReader(db: Db, scope: DataScope): PlanReader {
       latestCyclesForOffices(db.k, officeIds, runDate, windowDays, scope),
     pushSubscriptions: (staffIds) => pushSubscriptionsForStaff(db.k, staffIds),
     countOffices: () => countOffices(db.k, scope),
+    officeWithLatestCycles: (officeId, runDate, windowDays) =>
+      officeWithLatestCycles(db.k, officeId, runDate, windowDays, scope),
   };
   // Reads are safe to repeat: on PostgreSQL a statement ended by a lost connection is run again.
   return db.kind === 'postgres' ? retryingMethods(reader) : reader;

@@ -47,6 +47,19 @@ export interface StaffStore {
   someEmailWithRole(role: StaffRole): Promise<string | null>;
   /** Deletes the staff member's own subscription by id or endpoint; true when one was deleted. */
   deletePushSubscription(staffId: string, by: { id: string } | { endpoint: string }): Promise<boolean>;
+  /** A live staff member by id or address (any case), with their live offices, or null. */
+  staffByIdOrEmail(idOrEmail: string): Promise<StaffSummary | null>;
+  /**
+   * Changes a live staff member's role from `before` and writes the audit row (actor null: an operator
+   * at the command line); false when the row no longer has that role (a concurrent change) or is gone.
+   */
+  updateRole(
+    actorId: string | null,
+    staffId: string,
+    before: StaffRole,
+    after: StaffRole,
+    via: 'cli' | 'api',
+  ): Promise<boolean>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -106,6 +119,33 @@ export async function staffWithOffices(
 export function createStaffStore(db: Db): StaffStore {
   const k = db.k;
   return {
+    async staffByIdOrEmail(idOrEmail) {
+      const q = idOrEmail.trim();
+      if (UUID.test(q)) return staffWithOffices(k, sql`staffs s`, sql`s.id = ${q.toLowerCase()}::uuid`);
+      if (!q.includes('@') || q.length > 320) return null;
+      return staffWithOffices(k, sql`staffs s`, sql`lower(s.email) = ${q.toLowerCase()}`);
+    },
+    async updateRole(actorId, staffId, before, after, via) {
+      return k.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('staffs')
+          .set({ role: after })
+          .where('id', '=', staffId)
+          .where('role', '=', before)
+          .where('deleted_at', 'is', null)
+          .returning('id')
+          .executeTakeFirst();
+        if (!row) return false;
+        await insertAudit(trx, {
+          actorId,
+          action: 'staff.role_changed',
+          targetType: 'staff',
+          targetId: staffId,
+          details: { before: { role: before }, after: { role: after }, via },
+        });
+        return true;
+      });
+    },
     async staffById(staffId) {
       if (!UUID.test(staffId)) return null;
       return staffWithOffices(k, sql`staffs s`, sql`s.id = ${staffId}`);

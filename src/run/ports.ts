@@ -24,6 +24,15 @@ export interface PlanReader {
     windowDays: number,
   ): Promise<LatestCycle[]>;
   pushSubscriptions(staffIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
+  /**
+   * One live office and its latest cycles (as officeChunk and latestCycles read them) in one statement,
+   * for one office's alerts; optional: without it, officeAlerts makes those two reads.
+   */
+  officeWithLatestCycles?(
+    officeId: string,
+    runDate: CalendarDate,
+    windowDays: number,
+  ): Promise<{ office: Office; cycles: LatestCycle[] } | null>;
   /** Offices the plan will walk (for a progress bar's known total); optional. */
   countOffices?(): Promise<number>;
 }

@@ -38,14 +38,21 @@ describe('without a database', () => {
     expect(result).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
-  it.each(['run', 'alerts', 'preview', 'seed', 'demo', 'migrate', 'snapshot save', 'keys vapid'])(
-    '%s --help shows examples',
-    async (command) => {
-      const result = await kigen([...command.split(' '), '--help']);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/\nExamples:\n {2}\$ kigen /);
-    },
-  );
+  it.each([
+    'run',
+    'alerts',
+    'preview',
+    'seed',
+    'demo',
+    'migrate',
+    'snapshot save',
+    'keys vapid',
+    'staff role',
+  ])('%s --help shows examples', async (command) => {
+    const result = await kigen([...command.split(' '), '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\nExamples:\n {2}\$ kigen /);
+  });
 
   it('accepts global flags before the subcommand as well as after it', { timeout: 120_000 }, async () => {
     for (const args of [

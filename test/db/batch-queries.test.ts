@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   latestCyclesForOffices,
   officeChunk,
+  officeWithLatestCycles,
   pushSubscriptionsForStaff,
   staffForOffices,
 } from '../../src/db/batch-queries.ts';
@@ -331,6 +332,38 @@ describe.each(testEngines())('batch queries on %s', (engine) => {
         db.stats.reset();
         expect(await latestCyclesForOffices(db.k, [], D, WINDOW, 'production')).toEqual([]);
         await latestCyclesForOffices(db.k, [O1, O2, O3, O6], D, WINDOW, 'production');
+        expect(db.stats.snapshot()).toMatchObject({ read: 1, write: 0 });
+      });
+    });
+
+    describe('officeWithLatestCycles', () => {
+      it('returns what officeChunk and latestCyclesForOffices return for that office, for every office and date', async () => {
+        for (const scope of ['production', 'test'] as const) {
+          for (const office of [O1, O2, O3, O4, O5, O6, id('o', 99)]) {
+            for (const date of ['2026-10-01', D, '2026-12-20', '2027-03-01']) {
+              const [live] = await officeChunk(db.k, { scope, afterId: null, limit: 1, officeIds: [office] });
+              const expected = live
+                ? { office: live, cycles: await latestCyclesForOffices(db.k, [office], date, WINDOW, scope) }
+                : null;
+              expect(await officeWithLatestCycles(db.k, office, date, WINDOW, scope)).toEqual(expected);
+            }
+          }
+        }
+        // The fixture has offices with cycles to compare, not only empty lists.
+        expect(
+          (await officeWithLatestCycles(db.k, O1, D, WINDOW, 'production'))?.cycles.length,
+        ).toBeGreaterThan(1);
+      });
+
+      it('is null for a deleted office and for an office of the other scope', async () => {
+        expect(await officeWithLatestCycles(db.k, O4, D, WINDOW, 'production')).toBeNull();
+        expect(await officeWithLatestCycles(db.k, O5, D, WINDOW, 'production')).toBeNull();
+        expect(await officeWithLatestCycles(db.k, O1, D, WINDOW, 'test')).toBeNull();
+      });
+
+      it('is one statement', async () => {
+        db.stats.reset();
+        await officeWithLatestCycles(db.k, O1, D, WINDOW, 'production');
         expect(db.stats.snapshot()).toMatchObject({ read: 1, write: 0 });
       });
     });

@@ -227,10 +227,29 @@ describe.each(testEngines())('API on %s', (engine) => {
       expect(bad.statusCode).toBe(400);
     });
 
-    it('reads only that office: two statements after the principal', async () => {
+    it("reads only that office: one statement after the session's principal", async () => {
       h.db.stats.reset();
-      await employeeA.request('GET', `/api/v1/offices/${h.officeA}/alerts?date=2026-12-01`);
-      expect(h.db.stats.snapshot().read).toBe(3);
+      const res = await employeeA.request('GET', `/api/v1/offices/${h.officeA}/alerts?date=2026-12-01`);
+      expect(res.statusCode).toBe(200);
+      expect(h.db.stats.snapshot()).toMatchObject({ read: 2, write: 0 });
+    });
+
+    it("with an API token, one statement a request once the token's principal is known", async () => {
+      const created = await employeeA.request('POST', '/api/v1/me/api-tokens', { name: 'alerts script' });
+      const { token } = created.json() as { token: string };
+      h.secrets.add(token);
+      const get = () =>
+        h.app.inject({
+          method: 'GET',
+          url: `/api/v1/offices/${h.officeA}/alerts?date=2026-12-01`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+      h.db.stats.reset();
+      expect((await get()).statusCode).toBe(200);
+      expect(h.db.stats.snapshot().read).toBe(2);
+      h.db.stats.reset();
+      for (let i = 0; i < 5; i++) expect((await get()).statusCode).toBe(200);
+      expect(h.db.stats.snapshot()).toMatchObject({ read: 5, write: 0 });
     });
   });
 

@@ -40,26 +40,41 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
     it('takes about as long for an unknown address as for a known one', async () => {
       const time = async (email: string) => {
         const started = performance.now();
-        await h.app.inject({
+        const res = await h.app.inject({
           method: 'POST',
           url: '/auth/sign-in',
           payload: { email },
           remoteAddress: '192.0.2.60',
         });
-        return performance.now() - started;
+        const ms = performance.now() - started;
+        expect(res.statusCode).toBe(202);
+        // The background work of one request must not land in the next one's time.
+        await h.parts.deps.signIn.idle();
+        return ms;
       };
+      // Interleaved in alternating order (known first, then unknown first), so a slow spell of a busy
+      // machine (GC, other processes) falls on both sides alike; medians ignore the odd outlier.
       const known: number[] = [];
       const unknown: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        known.push(await time(h.staff.ownerA.email));
-        await h.parts.deps.signIn.idle();
-        unknown.push(await time(`nobody${i}@example.jp`));
-        await h.parts.deps.signIn.idle();
+      for (let i = 0; i < 12; i++) {
+        if (i % 2 === 0) {
+          known.push(await time(h.staff.ownerA.email));
+          unknown.push(await time(`nobody${i}@example.jp`));
+        } else {
+          unknown.push(await time(`nobody${i}@example.jp`));
+          known.push(await time(h.staff.ownerA.email));
+        }
       }
-      await h.parts.deps.signIn.idle();
-      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-      // The answer never waits for the lookup, the token or the email: both are a few ms.
-      expect(Math.abs(median(known) - median(unknown))).toBeLessThan(15);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+      const [k, u] = [median(known), median(unknown)];
+      // The answer never waits for the lookup, the token or the email: both are the same few ms. The
+      // tolerance grows with the machine's slowness (half the smaller median) but never below 15 ms: an
+      // answer that waited for the lookup and the email would take several times as long for a known address.
+      const tolerance = Math.max(15, 0.5 * Math.min(k, u));
+      expect(
+        Math.abs(k - u),
+        `medians ${k.toFixed(1)} ms (known) and ${u.toFixed(1)} ms (unknown)`,
+      ).toBeLessThan(tolerance);
     });
 
     it('stores only the hash of the token, and a token works once', async () => {
@@ -101,6 +116,41 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
       expect(form.statusCode).toBe(303);
       expect(form.headers.location).toBe('/');
       h.secrets.add((form.cookies[0] as { value: string }).value);
+    });
+
+    it('answers a refused form post with the page again and the problem, a script with JSON', async () => {
+      const post = (url: string, body: string) =>
+        h.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: body,
+          remoteAddress: '192.0.2.70',
+        });
+      // A used (or expired, or mistyped) link, confirmed with the page's button.
+      const token = (await h.linkToken(h.staff.employeeB.email)) as string;
+      expect((await post('/auth/verify', `token=${token}`)).statusCode).toBe(303);
+      const used = await post('/auth/verify', `token=${token}`);
+      expect(used.statusCode).toBe(422);
+      expect(used.headers['content-type']).toContain('text/html');
+      expect(used.body).toContain('role="alert"');
+      expect(used.body).toContain('すでに使われています');
+      expect(used.body).toContain('href="/auth/sign-in"');
+      // The sign-in form: a malformed address comes back in the form, escaped, with the problem.
+      const bad = await post('/auth/sign-in', `email=${encodeURIComponent('not-an-address<b>')}`);
+      expect(bad.statusCode).toBe(422);
+      expect(bad.headers['content-type']).toContain('text/html');
+      expect(bad.body).toContain('メールアドレスの形式で入力してください。');
+      expect(bad.body).toContain('value="not-an-address&lt;b&gt;"');
+      expect(bad.body).toContain('action="/auth/sign-in"');
+      // A form that is not the page's (a field missing): still a page, not JSON.
+      const odd = await post('/auth/verify', 'tokn=x');
+      expect(odd.statusCode).toBe(400);
+      expect(odd.headers['content-type']).toContain('text/html');
+      // The same refusals to a script stay JSON.
+      const json = await h.app.inject({ method: 'POST', url: '/auth/verify', payload: { token } });
+      expect(json.statusCode).toBe(422);
+      expect(json.json().error.code).toBe('SIGN_IN_LINK_INVALID');
     });
 
     it('lists every problem of a bad request', async () => {
@@ -275,6 +325,34 @@ describe.each(testEngines())('sign-in and sessions on %s', (engine) => {
         .execute();
       expect(audit.map((a) => a.action)).toEqual(['api_token.created', 'api_token.revoked']);
       expect(JSON.stringify(audit)).not.toContain(token);
+    });
+
+    it("reuses a token's principal for a second at most: a change made elsewhere is seen after that", async () => {
+      const s = await h.signIn('managerA');
+      const { token } = (await s.request('POST', '/api/v1/me/api-tokens', { name: 'cache' })).json() as {
+        token: string;
+      };
+      h.secrets.add(token);
+      const bearer = { authorization: `Bearer ${token}` };
+      const alerts = () =>
+        h.app.inject({ method: 'GET', url: `/api/v1/offices/${h.officeA}/alerts`, headers: bearer });
+      expect((await alerts()).statusCode).toBe(200);
+      // Another process (a CLI command, a second server) takes managerA out of office A and deletes the token.
+      await h.db.k.deleteFrom('office_staffs').where('staff_id', '=', h.staff.managerA.id).execute();
+      h.db.stats.reset();
+      expect((await alerts()).statusCode).toBe(200);
+      // Served from the cache: only the alerts read, no principal read.
+      expect(h.db.stats.snapshot().read).toBe(1);
+      h.clock.now = new Date(h.clock.now.getTime() + 1001);
+      expect((await alerts()).statusCode).toBe(404);
+      await h.db.k.deleteFrom('api_tokens').where('token_hash', '=', hashSecret(token)).execute();
+      expect((await alerts()).statusCode).toBe(404);
+      h.clock.now = new Date(h.clock.now.getTime() + 1001);
+      expect((await alerts()).statusCode).toBe(401);
+      await h.db.k
+        .insertInto('office_staffs')
+        .values({ staff_id: h.staff.managerA.id, office_id: h.officeA, is_primary: true })
+        .execute();
     });
   });
 });

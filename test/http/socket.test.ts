@@ -97,6 +97,10 @@ describe('kigen serve (child process, embedded database)', () => {
       expect(done.code).toBe(0);
       expect(done.stderr).toMatch(/schedule: "\* \* \* \* \* \*" in Asia\/Tokyo/);
       expect(done.stderr).toMatch(/sign in: http:\/\/localhost:3000\/sign-in /);
+      // Listening on a random port while DASHBOARD_URL says 3000: the forms would all be refused.
+      expect(done.stderr).toMatch(
+        /warning: DASHBOARD_URL is http:\/\/localhost:3000\/ but this server listens on http:\/\/127\.0\.0\.1:\d+: .*403 CROSS_ORIGIN.*--port 3000/,
+      );
       const db = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'pgdata') });
       try {
         const runs = await db.k.selectFrom('runs').select(['run_date', 'status']).execute();

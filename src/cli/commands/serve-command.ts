@@ -34,6 +34,7 @@ export function registerServeCommand(program: Command): void {
       // Loaded here, not at import: every other command starts without Fastify and its plugins.
       const { buildServer } = await import('../../http/server.ts');
       const { createServeParts } = await import('../../serve-app.ts');
+      const { publicOriginProblem } = await import('../../http/public-origin.ts');
       await withApp(config, async (app) => {
         // /metrics (KIGEN_METRICS_PORT): the in-process runs feed its run metrics; scrapes read the
         // gauges from the server's own database, open for the whole process.
@@ -60,11 +61,14 @@ export function registerServeCommand(program: Command): void {
             });
           }
           const t = config.mail.transport;
+          const originProblem = publicOriginProblem(config.mail.dashboardUrl, listening);
+          if (originProblem) app.logger.warn({ code: 'DASHBOARD_URL_MISMATCH' }, originProblem);
           process.stderr.write(
             `kigen serve: listening on ${listening}\n` +
               `  sign in: ${new URL('sign-in', config.mail.dashboardUrl)} (DASHBOARD_URL); the link is emailed` +
               `${t.kind === 'outbox' ? ` (no SMTP_URL: it lands in ${t.dir}/)` : ''}\n` +
               `${metrics ? `  metrics: ${metrics.url}\n` : ''}` +
+              `${originProblem ? `  warning: ${originProblem}\n` : ''}` +
               `  schedule: ${schedule ? `"${config.scheduleCron}" in ${config.timeZone}, next ${schedule.nextRun()?.toISOString() ?? 'never'}` : 'off (--no-schedule)'}\n`,
           );
           await new Promise<void>((resolve) =>
