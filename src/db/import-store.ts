@@ -73,6 +73,12 @@ const RECIPIENT_MAP = 'kigen_import_recipient_map';
 
 /** Creates the staging tables (dropped at commit or rollback). */
 export async function createStaging(session: CopySession): Promise<void> {
+  // The checks are one large statement whose cost estimate switches on JIT compilation, which took
+  // longer (~6 s at 5,000 offices) than the work it compiles for; the sorts of the duplicate checks
+  // and the hash joins get more memory than the default 4 MB. SET LOCAL: for this transaction only.
+  await session.execute(`SET LOCAL jit = off`);
+  await session.execute(`SET LOCAL work_mem = '64MB'`);
+  await session.execute(`SET LOCAL maintenance_work_mem = '256MB'`);
   for (const entity of IMPORT_ENTITIES) {
     const columns = STAGING_COLUMNS[entity].map((c) => `${c} text`).join(', ');
     await session.execute(
@@ -165,14 +171,18 @@ export async function checkStaged(session: CopySession, limit: number): Promise<
         AND NOT EXISTS (SELECT 1 FROM ${s('recipients')} x WHERE x.office_key = i.office_key AND x.key = i.recipient_key)
         AND NOT EXISTS (SELECT 1 FROM ${RECIPIENT_MAP} m
                          WHERE m.office_key = i.office_key AND m.key = i.recipient_key AND m.recipient_id IS NOT NULL)`,
+    // Deliverables of cycles not in cycles.csv first (one anti-join), then the database for those few:
+    // asked the other way round, the database was probed once per deliverable.
     `SELECT 'deliverables', i.line, 'cycle_number', i.cycle_number,
             'no cycle ' || i.cycle_number || ' of recipient ' || i.recipient_key || ' in office ' || i.office_key
               || ', in cycles.csv or in the database'
-       FROM ${s('deliverables')} i
-      WHERE i.recipient_key IS NOT NULL AND i.office_key IS NOT NULL AND i.cycle_number IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM ${s('cycles')} x
-                         WHERE x.office_key = i.office_key AND x.recipient_key = i.recipient_key AND x.cycle_number = i.cycle_number)
-        AND NOT EXISTS (SELECT 1 FROM ${RECIPIENT_MAP} m
+       FROM (SELECT * FROM ${s('deliverables')} d
+              WHERE d.recipient_key IS NOT NULL AND d.office_key IS NOT NULL AND d.cycle_number IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM ${s('cycles')} x
+                                 WHERE x.office_key = d.office_key AND x.recipient_key = d.recipient_key
+                                   AND x.cycle_number = d.cycle_number)
+             OFFSET 0) i
+      WHERE NOT EXISTS (SELECT 1 FROM ${RECIPIENT_MAP} m
                           JOIN support_plan_cycles c ON c.welfare_recipient_id = m.recipient_id AND c.cycle_number = i.cycle_number::int
                          WHERE m.office_key = i.office_key AND m.key = i.recipient_key)`,
   ];
@@ -189,12 +199,71 @@ async function counted(session: CopySession, statement: string): Promise<ImportC
 }
 
 /**
+ * Tables that are filled in bulk when they are empty at the start of the import (a first import):
+ * their foreign keys (and, where no lookup of the import needs them, their indexes and primary key)
+ * are dropped, the rows written, and they are re-created at the end: each index is built once and
+ * each foreign key checked by one join, instead of row by row (as snapshot restore and pg_restore
+ * do). Inside the transaction: a failure rolls the drops back with the rows. The price: the table
+ * is locked (ACCESS EXCLUSIVE) until the import commits, so readers of that (empty) table wait.
+ */
+const BULK_TABLES = {
+  office_staffs: { indexes: false, primaryKey: false },
+  // welfare_recipients_office_key is how the import finds recipients: kept.
+  welfare_recipients: { indexes: false, primaryKey: false },
+  // The unique (recipient, cycle number) and the primary key (referenced by deliverables) stay.
+  support_plan_cycles: { indexes: true, primaryKey: false },
+  plan_deliverables: { indexes: true, primaryKey: true },
+} as const;
+type BulkTable = keyof typeof BULK_TABLES;
+
+/** Drops what BULK_TABLES says for an empty table; returns the statements that re-create it. */
+async function dropForBulkLoad(session: CopySession, table: BulkTable): Promise<string[]> {
+  const what = BULK_TABLES[table];
+  const constraints = await session.query<{ name: string; type: string; def: string }>(
+    `SELECT c.conname AS name, c.contype AS type, pg_get_constraintdef(c.oid) AS def
+       FROM pg_constraint c WHERE c.conrelid = $1::regclass AND c.contype IN ('f', 'p') ORDER BY c.conname`,
+    [table],
+  );
+  const indexes = what.indexes
+    ? await session.query<{ name: string; def: string }>(
+        `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+          WHERE x.indrelid = $1::regclass
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x'))
+          ORDER BY i.relname`,
+        [table],
+      )
+    : [];
+  const dropped = constraints.filter((c) => c.type === 'f' || what.primaryKey);
+  // Foreign keys go first (a primary key cannot be dropped under one), come back last.
+  dropped.sort((a, b) => (a.type === b.type ? 0 : a.type === 'f' ? -1 : 1));
+  for (const c of dropped) await session.execute(`ALTER TABLE ${table} DROP CONSTRAINT "${c.name}"`);
+  for (const i of indexes) await session.execute(`DROP INDEX "${i.name}"`);
+  const add = (c: { name: string; def: string }) =>
+    `ALTER TABLE ${table} ADD CONSTRAINT "${c.name}" ${c.def}`;
+  return [
+    ...dropped.filter((c) => c.type === 'p').map(add),
+    ...indexes.map((i) => i.def),
+    ...dropped.filter((c) => c.type === 'f').map(add),
+  ];
+}
+
+/**
  * Writes the staged rows: offices, staff and their memberships, recipients, cycles (the highest
  * cycle number of a recipient is its latest), deliverables. Adds and updates; never deletes rows,
  * except a listed staff member's memberships of offices no longer listed.
  */
 export async function applyStaged(session: CopySession): Promise<ImportResult> {
   const s = staging;
+  const tables = Object.keys(BULK_TABLES) as BulkTable[];
+  const empty = (
+    await session.query<Record<BulkTable, boolean>>(
+      `SELECT ${tables.map((t) => `NOT EXISTS (SELECT 1 FROM ${t}) AS ${t}`).join(', ')}`,
+    )
+  )[0] as Record<BulkTable, boolean>;
+  const recreate: string[] = [];
+  for (const table of tables) if (empty[table]) recreate.push(...(await dropForBulkLoad(session, table)));
+
   const offices = await counted(
     session,
     `WITH n AS (
@@ -209,6 +278,15 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
         WHERE NOT EXISTS (SELECT 1 FROM offices o WHERE ${OFFICE_KEY} = i.key) RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::int AS added, (SELECT count(*) FROM upd)::int AS changed`,
+  );
+  // Addresses can move between staff in one file (two staff swap theirs, or a new staff member takes
+  // the address of one who changes it): every staff member whose address changes first gets a
+  // placeholder of their own (their uuid @import.invalid), so the unique index, which is checked row
+  // by row, never sees one address twice. The upsert below then writes the final addresses.
+  await session.execute(
+    `UPDATE staffs t SET email = t.id::text || '@import.invalid'
+       FROM ${s('staff')} i
+      WHERE coalesce(t.external_id, t.id::text) = i.key AND t.email <> i.email`,
   );
   const staffValues = `i.email, i.last_name, i.first_name, i.last_name || ' ' || i.first_name`;
   const staff = await counted(
@@ -242,7 +320,7 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
          FROM ${s('staff')} i
         WHERE NOT EXISTS (SELECT 1 FROM staffs t WHERE coalesce(t.external_id, t.id::text) = i.key) RETURNING 1
      )
-     SELECT (SELECT count(*) FROM ins)::int AS added, (SELECT count(*) FROM upd)::int AS changed`,
+     SELECT (SELECT count(*) FROM upd)::int AS changed, (SELECT count(*) FROM ins)::int AS added`,
   );
   // A listed staff member belongs to exactly the listed offices; the first one is the primary office.
   await session.execute(
@@ -259,7 +337,7 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
   );
   await session.execute(
     `INSERT INTO office_staffs (staff_id, office_id, is_primary)
-     SELECT staff_id, office_id, is_primary FROM kigen_import_membership
+     SELECT staff_id, office_id, is_primary FROM kigen_import_membership ORDER BY office_id, staff_id
      ON CONFLICT (office_id, staff_id) DO UPDATE SET is_primary = EXCLUDED.is_primary
       WHERE office_staffs.is_primary <> EXCLUDED.is_primary`,
   );
@@ -295,45 +373,71 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
   await session.execute(
     `UPDATE ${RECIPIENT_MAP} m SET recipient_id = ${recipientId('m.office_id', 'm.key')} WHERE m.recipient_id IS NULL`,
   );
+  if (empty.welfare_recipients) await session.execute('ANALYZE welfare_recipients');
+  // Each staged cycle with its recipient and, when it exists, its row: set-based (hash joins) from here on.
   await session.execute(
     `CREATE TEMP TABLE kigen_import_cycle ON COMMIT DROP AS
-     SELECT m.recipient_id, m.office_id, i.cycle_number::int AS cycle_number, i.deadline::date AS deadline
-       FROM ${s('cycles')} i JOIN ${RECIPIENT_MAP} m ON m.office_key = i.office_key AND m.key = i.recipient_key`,
+     SELECT m.recipient_id, m.office_id, i.cycle_number::int AS cycle_number, i.deadline::date AS deadline,
+            c.id AS existing_id,
+            (c.next_renewal_deadline, c.office_id) IS DISTINCT FROM (i.deadline::date, m.office_id) AS changed
+       FROM ${s('cycles')} i JOIN ${RECIPIENT_MAP} m ON m.office_key = i.office_key AND m.key = i.recipient_key
+       LEFT JOIN support_plan_cycles c ON c.welfare_recipient_id = m.recipient_id AND c.cycle_number = i.cycle_number::int`,
   );
-  const cycles = await counted(
-    session,
+  // The latest cycle is the highest number, among the stored cycles and the staged ones.
+  await session.execute(
+    `CREATE TEMP TABLE kigen_import_latest ON COMMIT DROP AS
+     SELECT recipient_id, max(cycle_number) AS cycle_number
+       FROM (SELECT recipient_id, cycle_number FROM kigen_import_cycle
+             UNION ALL
+             SELECT c.welfare_recipient_id, c.cycle_number FROM support_plan_cycles c
+              WHERE c.welfare_recipient_id IN (SELECT recipient_id FROM kigen_import_cycle)) x
+      GROUP BY recipient_id`,
+  );
+  await session.execute('ANALYZE kigen_import_cycle');
+  await session.execute('ANALYZE kigen_import_latest');
+  // One latest cycle per recipient is checked row by row: clear the old ones before adding the new.
+  await session.execute(
+    `UPDATE support_plan_cycles c SET is_latest_cycle = false FROM kigen_import_latest l
+      WHERE c.welfare_recipient_id = l.recipient_id AND c.is_latest_cycle AND c.cycle_number <> l.cycle_number`,
+  );
+  const changedCycles = await session.query<{ n: number }>(
+    `WITH upd AS (
+       UPDATE support_plan_cycles c SET next_renewal_deadline = i.deadline, office_id = i.office_id
+         FROM kigen_import_cycle i WHERE c.id = i.existing_id AND i.changed RETURNING 1
+     ) SELECT count(*)::int AS n FROM upd`,
+  );
+  // New cycles carry their latest flag from the start: a later UPDATE of a row inserted in the same
+  // transaction re-checks its foreign keys.
+  const addedCycles = await session.query<{ n: number }>(
     `WITH ins AS (
        INSERT INTO support_plan_cycles (welfare_recipient_id, office_id, cycle_number, next_renewal_deadline, is_latest_cycle)
-       SELECT recipient_id, office_id, cycle_number, deadline, false FROM kigen_import_cycle
-       ON CONFLICT (welfare_recipient_id, cycle_number) DO UPDATE
-          SET next_renewal_deadline = EXCLUDED.next_renewal_deadline, office_id = EXCLUDED.office_id
-        WHERE (support_plan_cycles.next_renewal_deadline, support_plan_cycles.office_id)
-              IS DISTINCT FROM (EXCLUDED.next_renewal_deadline, EXCLUDED.office_id)
-       RETURNING (xmax = 0) AS inserted
-     )
-     SELECT count(*) FILTER (WHERE inserted)::int AS added, count(*) FILTER (WHERE NOT inserted)::int AS changed FROM ins`,
-  );
-  // The latest cycle is the highest number; two statements, as the one-latest index is checked row by row.
-  const latest = `(SELECT max(x.cycle_number) FROM support_plan_cycles x WHERE x.welfare_recipient_id = c.welfare_recipient_id)`;
-  const touched = `c.welfare_recipient_id IN (SELECT recipient_id FROM kigen_import_cycle)`;
-  await session.execute(
-    `UPDATE support_plan_cycles c SET is_latest_cycle = false WHERE c.is_latest_cycle AND ${touched} AND c.cycle_number < ${latest}`,
+       SELECT i.recipient_id, i.office_id, i.cycle_number, i.deadline, i.cycle_number = l.cycle_number
+         FROM kigen_import_cycle i JOIN kigen_import_latest l ON l.recipient_id = i.recipient_id
+        WHERE i.existing_id IS NULL
+        ORDER BY i.recipient_id, i.cycle_number
+       RETURNING 1
+     ) SELECT count(*)::int AS n FROM ins`,
   );
   await session.execute(
-    `UPDATE support_plan_cycles c SET is_latest_cycle = true WHERE NOT c.is_latest_cycle AND ${touched} AND c.cycle_number = ${latest}`,
+    `UPDATE support_plan_cycles c SET is_latest_cycle = true FROM kigen_import_latest l
+      WHERE c.welfare_recipient_id = l.recipient_id AND c.cycle_number = l.cycle_number AND NOT c.is_latest_cycle`,
   );
+  const cycles = { added: addedCycles[0]?.n ?? 0, changed: changedCycles[0]?.n ?? 0 };
+  if (empty.support_plan_cycles) await session.execute('ANALYZE support_plan_cycles');
   const deliverables = await counted(
     session,
     `WITH ins AS (
        INSERT INTO plan_deliverables (plan_cycle_id, deliverable_type)
-       SELECT DISTINCT c.id, i.type
+       SELECT c.id, i.type
          FROM ${s('deliverables')} i JOIN ${RECIPIENT_MAP} m ON m.office_key = i.office_key AND m.key = i.recipient_key
          JOIN support_plan_cycles c ON c.welfare_recipient_id = m.recipient_id AND c.cycle_number = i.cycle_number::int
         WHERE NOT EXISTS (SELECT 1 FROM plan_deliverables d WHERE d.plan_cycle_id = c.id AND d.deliverable_type = i.type)
+        ORDER BY c.id, i.type
        RETURNING 1
      )
      SELECT count(*)::int AS added, 0 AS changed FROM ins`,
   );
+  for (const statement of recreate) await session.execute(statement);
   const result = { offices, staff, recipients, cycles, deliverables };
   await session.query(
     `INSERT INTO audit_logs (action, target_type, details) VALUES ('data.imported', 'import', $1::jsonb)`,

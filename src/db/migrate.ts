@@ -8,6 +8,7 @@ import * as m0003 from './migrations/0003-staff-email-check.ts';
 import * as m0004 from './migrations/0004-sign-in-sessions-tokens.ts';
 import * as m0005 from './migrations/0005-worker-leases.ts';
 import * as m0006 from './migrations/0006-import-keys-readings-retention.ts';
+import * as m0007 from './migrations/0007-staff-email-check-lengths.ts';
 import type { Database } from './schema.ts';
 
 const MIGRATIONS: Record<string, readonly string[]> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, readonly string[]> = {
   '0004-sign-in-sessions-tokens': m0004.statements,
   '0005-worker-leases': m0005.statements,
   '0006-import-keys-readings-retention': m0006.statements,
+  '0007-staff-email-check-lengths': m0007.statements,
 };
 
 /** The newest schema version this build knows; snapshots record it. */

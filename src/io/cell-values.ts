@@ -1,6 +1,7 @@
 // The values of one CSV cell, as an office's Excel sheet writes them: full-width digits and spaces,
 // dates in Western or Japanese-era form, 1/0 or はい/いいえ for yes and no.
 import { isCalendarDate } from '../domain/calendar-date.ts';
+import { parseEmailAddress } from '../domain/email-address.ts';
 import type { CalendarDate } from '../domain/types.ts';
 
 /** A parsed cell or the reason it is wrong (said to the person who typed it). */
@@ -86,14 +87,14 @@ export function parseChoiceCell<T extends number | string>(
   return hit === undefined ? bad(`must be one of ${choices.join(', ')}`) : ok(hit);
 }
 
-// Deliberately plain: one @, a dot in the domain, no spaces or control characters. The mail server
-// is the final judge; this catches what a spreadsheet typically gets wrong.
-const EMAIL =
-  /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-
+/**
+ * The address rule of the whole of kigen (src/domain/email-address.ts: the CHECK on staffs.email, the
+ * API and the email channel use it too), after full-width characters are read as half-width.
+ */
 export function parseEmailCell(raw: string): CellResult<string> {
   const text = normalizeCode(raw);
-  return EMAIL.test(text) ? ok(text) : bad('not an e-mail address (like name@example.jp)');
+  const parsed = parseEmailAddress(text);
+  return parsed.ok ? ok(text) : bad(`not an e-mail address (like name@example.jp): ${parsed.reason}`);
 }
 
 /** An office's own id: 1–100 characters, no control characters, none of the list separators. */

@@ -2,6 +2,7 @@
 // CRLF or LF, quoted fields with doubled quotes and line breaks. Streams: memory stays flat.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export type CsvEncoding = 'utf-8' | 'shift_jis';
 
@@ -10,7 +11,25 @@ export type CsvItem =
   /** The file cannot be read further (bad bytes, cut off inside a quoted field); nothing follows. */
   | { kind: 'fatal'; line: number; message: string };
 
-const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Read and parsed 64 KB at a time: with kigen's 4 MB young generation (src/cli/node-flags.ts), the
+ * records of a 1 MB piece outlived their collection and were copied; 64 KB pieces took a third of the
+ * CPU time (634,569 records: ~1.0 s → ~0.3 s).
+ */
+const CHUNK_BYTES = 64 * 1024;
+/** The encoding is decided on the first megabyte. */
+const SAMPLE_BYTES = 1024 * 1024;
+
+async function sampleOf(file: string): Promise<Uint8Array> {
+  const handle = await open(file);
+  try {
+    const buffer = Buffer.alloc(SAMPLE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * UTF-8 when the bytes start with a BOM or are valid UTF-8 (a multi-byte character may be cut at the
@@ -25,7 +44,7 @@ export function detectEncoding(sample: Uint8Array): { encoding: CsvEncoding; bom
 }
 
 /**
- * The records of a CSV file, each with the line it starts on, in batches (one per megabyte read:
+ * The records of a CSV file, each with the line it starts on, in batches (one per 64 KB read:
  * an async step per record would cost more than parsing it); `on.bytes` is told how many bytes were read.
  */
 export async function* readCsv(
@@ -40,7 +59,7 @@ export async function* readCsv(
     const bytes = chunk as Buffer;
     on.bytes?.(bytes.length);
     if (!decoder) {
-      const detected = detectEncoding(bytes);
+      const detected = detectEncoding(await sampleOf(file));
       encoding = detected.encoding;
       on.encoding?.(encoding, detected.bom);
       decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });

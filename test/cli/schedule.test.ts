@@ -4,7 +4,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'src/cli/main.ts');
@@ -100,6 +102,62 @@ describe('kigen schedule', () => {
       expect(await secondExit).toBe(0);
       expect(stderrOf(second)).not.toMatch(/"msg":"run for \d{4}-\d{2}-\d{2}: /);
       expect(readdirSyncSafe(path.join(fresh, 'outbox'))).toEqual(files);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("applies retention after the day's run: audit rows older than KIGEN_RETAIN_AUDIT_DAYS go, newer stay", async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'kigen-schedule-prune-'));
+    const pruneEnv = {
+      ...env,
+      KIGEN_DATA_DIR: fresh,
+      KIGEN_SCHEDULE_CRON: '0 0 * * *',
+      KIGEN_RETAIN_AUDIT_DAYS: '30',
+    };
+    const auditActions = async () => {
+      const db = await openDatabase({ kind: 'pglite', dataDir: path.join(fresh, 'pgdata') });
+      try {
+        const rows = await db.k
+          .selectFrom('audit_logs')
+          .select('action')
+          .where('action', 'like', 'test.%')
+          .execute();
+        return rows.map((r) => r.action).sort();
+      } finally {
+        await db.close();
+      }
+    };
+    try {
+      const seed = spawnSync(process.execPath, [CLI, 'seed', '--offices', '2'], {
+        env: pruneEnv,
+        encoding: 'utf8',
+      });
+      expect(seed.status, seed.stderr).toBe(0);
+      const db = await openDatabase({ kind: 'pglite', dataDir: path.join(fresh, 'pgdata') });
+      try {
+        await sql`INSERT INTO audit_logs (action, created_at) VALUES
+          ('test.old', now() - interval '31 days'), ('test.recent', now() - interval '29 days')`.execute(
+          db.k,
+        );
+      } finally {
+        await db.close();
+      }
+      expect(await auditActions()).toEqual(['test.old', 'test.recent']);
+
+      // 00:00 in Tokyo has passed: the schedule runs today at once, then applies retention.
+      const child = collectStderr(
+        spawn(process.execPath, [CLI, 'schedule'], { env: pruneEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await waitFor(child, /"msg":"retention applied"/, 120_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const line = stderrOf(child)
+        .split('\n')
+        .find((l) => l.includes('"msg":"retention applied"'));
+      expect(JSON.parse(line ?? '{}').pruned).toMatchObject({ deletedAuditRows: 1 });
+      expect(await auditActions()).toEqual(['test.recent']);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }

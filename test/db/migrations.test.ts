@@ -48,6 +48,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
         '0004-sign-in-sessions-tokens',
         '0005-worker-leases',
         '0006-import-keys-readings-retention',
+        '0007-staff-email-check-lengths',
       ]);
       expect(first.version).toBe(SCHEMA_VERSION);
       expect(await currentSchemaVersion(db.k)).toBe(SCHEMA_VERSION);

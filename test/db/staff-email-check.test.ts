@@ -6,7 +6,12 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import * as m0001 from '../../src/db/migrations/0001-initial.ts';
 import * as m0002 from '../../src/db/migrations/0002-plan-read-indexes.ts';
 import { EMAIL_PATTERN } from '../../src/db/migrations/0003-staff-email-check.ts';
-import { EMAIL_ADDRESS_PATTERN, isValidEmailAddress } from '../../src/domain/email-address.ts';
+import { EMAIL_BODY_PATTERN } from '../../src/db/migrations/0007-staff-email-check-lengths.ts';
+import {
+  EMAIL_ADDRESS_BODY_PATTERN,
+  EMAIL_ADDRESS_PATTERN,
+  isValidEmailAddress,
+} from '../../src/domain/email-address.ts';
 import { migrateOnly, openEmptyDatabase, testEngines } from '../helpers/databases.ts';
 
 const CHECK_VIOLATION = '23514';
@@ -30,6 +35,13 @@ const CASES: ReadonlyArray<[string, boolean]> = [
   ['a@example.jp;b@example.jp', false],
   [`${'x'.repeat(65)}@example.jp`, false],
   ['', false],
+  // The lengths 0007 tests outside the pattern: 64 before @ (65 is above), 254 in all, 3 at least.
+  [`${'x'.repeat(64)}@example.jp`, true],
+  [`a@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(57)}.jp`, true], // 254
+  [`a@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(58)}.jp`, false], // 255
+  ['@example.jp', false],
+  ['a@b', true],
+  ['a@', false],
 ];
 
 async function insertStaffWithEmail(db: Db, n: number, email: string): Promise<void> {
@@ -48,6 +60,7 @@ async function insertStaffWithEmail(db: Db, n: number, email: string): Promise<v
 
 it('the migration carries the same pattern as the domain rule', () => {
   expect(EMAIL_PATTERN).toBe(EMAIL_ADDRESS_PATTERN);
+  expect(EMAIL_BODY_PATTERN).toBe(EMAIL_ADDRESS_BODY_PATTERN);
   for (const [address, valid] of CASES)
     expect([address, isValidEmailAddress(address)]).toEqual([address, valid]);
 });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { isValidEmailAddress } from '../../src/domain/email-address.ts';
 import {
   parseBooleanCell,
   parseDateCell,
@@ -55,9 +56,28 @@ describe('other cells', () => {
 
   it('checks e-mail addresses, after turning full-width characters half-width', () => {
     expect(parseEmailCell('ｓａｔｏ＠example.jp')).toEqual({ ok: true, value: 'sato@example.jp' });
-    for (const bad of ['sato', 'sato@', 'sato@example', 'sa to@example.jp', 'a@b@example.jp', 'sato@-x.jp']) {
+    for (const bad of ['sato', 'sato@', 'sa to@example.jp', 'a@b@example.jp', 'sato@-x.jp']) {
       expect(parseEmailCell(bad).ok).toBe(false);
     }
+  });
+
+  it('applies the one address rule of kigen (src/domain/email-address.ts), nothing looser or stricter', () => {
+    // Cases where an import-only pattern disagreed with the rule the database and the API apply.
+    const cases = [
+      '山田@例え.jp', // a Japanese domain: the rest of kigen accepts it
+      '"taro yamada"@example.jp',
+      'ops@localhost',
+      'a..b@example.jp', // the database refuses these: import must report them, not fail on the CHECK
+      'a\u202eb@example.jp',
+      `${'x'.repeat(65)}@example.jp`,
+      'taro@example.jp',
+    ];
+    for (const address of cases)
+      expect([address, parseEmailCell(address).ok]).toEqual([address, isValidEmailAddress(address)]);
+    expect(parseEmailCell('a..b@example.jp')).toEqual({
+      ok: false,
+      problem: expect.stringMatching(/^not an e-mail address \(like name@example.jp\): the address/),
+    });
   });
 
   it('reads ids and lists of ids', () => {

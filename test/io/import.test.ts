@@ -88,6 +88,38 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
     expect(latest.rows).toEqual([{ n: 2 }]);
   });
 
+  it('lets staff swap their e-mail addresses, and a new staff member take a freed one, in one file', async () => {
+    await importData(db, await csvFolder(VALID), LIMIT);
+    const header = 'staff_id,email,last_name,first_name,office_ids\n';
+    // S1 and S2 swap; then S1 takes S2's new address, S2 a new one, and new S3 takes S1's old one.
+    const swapped = await importData(
+      db,
+      await csvFolder({
+        'staff.csv': `${header}S1,ando@example.jp,佐藤,花子,A01;A02\nS2,sato@example.jp,安藤,一郎,A02\n`,
+      }),
+      LIMIT,
+    );
+    expect(swapped.result?.staff).toEqual({ added: 0, changed: 2 });
+    const rotated = await importData(
+      db,
+      await csvFolder({
+        'staff.csv': `${header}S1,sato@example.jp,佐藤,花子,A01;A02\nS2,ito@example.jp,安藤,一郎,A02\nS3,ando@example.jp,伊藤,三郎,A01\n`,
+      }),
+      LIMIT,
+    );
+    expect(rotated.result?.staff).toEqual({ added: 1, changed: 2 });
+    const emails = await db.k
+      .selectFrom('staffs')
+      .select(['external_id', 'email'])
+      .orderBy('external_id')
+      .execute();
+    expect(emails).toEqual([
+      { external_id: 'S1', email: 'sato@example.jp' },
+      { external_id: 'S2', email: 'ito@example.jp' },
+      { external_id: 'S3', email: 'ando@example.jp' },
+    ]);
+  });
+
   it('shows imported recipients in 五十音順 of their furigana in the alerts of the run', async () => {
     await importData(db, await csvFolder(VALID), LIMIT);
     const names: string[] = [];
@@ -136,7 +168,7 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
       ...VALID,
       'staff.csv':
         'staff_id,email,last_name,first_name,role,office_ids,email_threshold_days\n' +
-        'S1,sato@example,佐藤,花子,manager,A01,30\n' +
+        'S1,sato@@example.jp,佐藤,花子,manager,A01,30\n' +
         'S2,ando@example.jp,安藤,一郎,chief,,7\n' +
         'S3,ito@example.jp,伊藤,,employee,A09,5\n',
       'cycles.csv':
@@ -145,7 +177,7 @@ describe.each(testEngines())('kigen import on %s', (engine) => {
     const problems = await rejected(db, dir);
     const lines = problems.map((p) => `${p.file}:${p.line}:${p.column ?? ''}:${p.value ?? ''}: ${p.message}`);
     expect(lines).toEqual([
-      'staff.csv:2:email:sato@example: not an e-mail address (like name@example.jp)',
+      'staff.csv:2:email:sato@@example.jp: not an e-mail address (like name@example.jp): the address has more than one @',
       'staff.csv:3:role:chief: must be one of employee, manager, owner, app_admin',
       'staff.csv:3:office_ids:: the staff member is in no office: list at least one office id',
       'staff.csv:3:email_threshold_days:7: must be one of 5, 10, 20, 30 (days)',

@@ -76,7 +76,11 @@ export function registerDataCommands(program: Command): void {
       for (const [entity, c] of Object.entries(report.result)) {
         process.stdout.write(`${entity}: ${c.added} added, ${c.changed} changed\n`);
       }
-      process.stdout.write(`imported in ${seconds} s\n`);
+      const p = report.phases;
+      const s = (ms: number) => (ms / 1000).toFixed(1);
+      process.stdout.write(
+        `imported in ${seconds} s (read and staged ${s(p.stageMs)} s, checked ${s(p.checkMs)} s, written ${s(p.writeMs)} s, statistics ${s(p.analyzeMs)} s)\n`,
+      );
     } catch (error) {
       bar.stop();
       if (!(error instanceof ImportRejectedError)) throw error;
