@@ -27,6 +27,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * channel escapes for its own syntax (HTML escapes it; see `notificationText` for push).
  */
 export function displayText(value: string): string {
+  if (isDisplayReady(value)) return value;
   return value
     .replace(LONE_SURROGATE, '\ufffd')
     .normalize('NFC')
@@ -34,6 +35,28 @@ export function displayText(value: string): string {
     .replace(LINE_BREAKING, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
+}
+
+/**
+ * Characters displayText never changes: printable ASCII, CJK symbols and punctuation, kana without
+ * the combining sound marks U+3099/U+309A (NFC composes them with the kana before), CJK unified
+ * ideographs, and the full- and half-width forms. All are stable under NFC, none is a control, bidi
+ * or invisible character, and none is a surrogate.
+ */
+const DISPLAY_READY = /^[\x20-\x7e\u3000-\u3098\u309b-\u30ff\u4e00-\u9fff\uff01-\uff9f]*$/;
+
+/**
+ * True when displayText(value) is value itself: only DISPLAY_READY characters, no run of spaces and
+ * no space (ASCII or ideographic, both trimmed) at either end. Nearly every name in a real data set
+ * is, and a run renders each one twice per email: this check is one regular-expression scan instead
+ * of a normalisation and five replacements.
+ */
+function isDisplayReady(value: string): boolean {
+  if (!DISPLAY_READY.test(value)) return false;
+  if (value.length === 0) return true;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first !== 0x20 && first !== 0x3000 && last !== 0x20 && last !== 0x3000 && !value.includes('  ');
 }
 
 const MARKUP_LOOKALIKES: Record<string, string> = { '<': '＜', '>': '＞', '&': '＆' };

@@ -34,6 +34,85 @@ describe('displayText', () => {
   });
 });
 
+/** displayText's full pipeline, without its shortcut for text it would not change. */
+function displayTextReference(value: string): string {
+  return (
+    value
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu, '\ufffd')
+      .normalize('NFC')
+      .replace(/[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the reference strips control characters
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]+/gu, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
+}
+
+describe('displayText shortcut for names it leaves as they are', () => {
+  // Names as they are, and the characters next to the shortcut's edges: spaces at the ends and in runs,
+  // the combining sound marks (か + U+3099 is が in NFC), an accent, a CJK compatibility ideograph
+  // (U+F900 normalises to U+8C48), a half-width voiced mark, bidi and zero-width characters, a tab.
+  const alphabet = [
+    '山',
+    '田',
+    '太',
+    '郎',
+    'か',
+    'ガ',
+    'ｶ',
+    'ﾞ',
+    '　',
+    ' ',
+    'a',
+    'Z',
+    '-',
+    '<',
+    '&',
+    '\u3099',
+    '\u309a',
+    'e',
+    '\u0301',
+    '\uf900',
+    '\u200b',
+    '\u202e',
+    '\t',
+    '\u00a0',
+    '\ud800',
+    'Ａ',
+    '。',
+    'ー',
+    '〜',
+  ];
+  it.each([
+    ['山田 太郎'],
+    ['ヤマダ　タロウ'],
+    ['か\u3099'],
+    [' 山田'],
+    ['山田　'],
+    ['山田  太郎'],
+    ['\uf900'],
+    [''],
+  ])('%j gives what the full pipeline gives', (input) => {
+    expect(displayText(input)).toBe(displayTextReference(input));
+  });
+
+  it('gives what the full pipeline gives, for any mix of those characters (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }), (chars) => {
+        const s = chars.join('');
+        expect(displayText(s)).toBe(displayTextReference(s));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(displayText(s)).toBe(displayTextReference(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('notificationText', () => {
   it('turns markup characters into their full-width forms', () => {
     expect(notificationText('<a href="x">A&B</a>\n')).toBe('＜a href="x"＞A＆B＜/a＞');

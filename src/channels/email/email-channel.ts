@@ -1,7 +1,7 @@
 // The email channel the run sees: send(message) → SendOutcome, close(). It renders the digest,
 // derives a stable Message-ID from the delivery key, gives every attempt its own timeout, and
 // turns every failure into an outcome value (classified once, in smtp-errors.ts).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import { parseEmailAddress } from '../../domain/email-address.ts';
 import type { Channel, EmailMessage, SendOutcome } from '../channel.ts';
@@ -51,7 +51,8 @@ export function senderDomain(from: string): string {
  * the same Message-ID, so a copy sent again after a crash can be recognised and dropped.
  */
 export function messageIdFor(deliveryKey: string, domain: string): string {
-  const digest = createHash('sha256').update(deliveryKey).digest('hex').slice(0, 32);
+  // crypto.hash: the one-shot form, without a Hash object per message (same digest).
+  const digest = hash('sha256', deliveryKey, 'hex').slice(0, 32);
   return `<${digest}@${domain}>`;
 }
 

@@ -1,7 +1,7 @@
 // A small MIME composer for our one message shape: multipart/alternative with a text and an HTML
 // part, both UTF-8 and base64. nodemailer's general composer quoted-printable-encodes Japanese text
 // (three times its size) and was most of the CPU cost of a send; this one is a few string joins.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { displayText } from '../../domain/display-text.ts';
 
 export interface MimeMessage {
@@ -95,7 +95,7 @@ function writeWrappedBase64(out: Buffer, offset: number, body: Buffer): number {
 /** The whole message with CRLF line ends, ready for SMTP DATA or an .eml file. */
 export function composeMime(m: MimeMessage): Buffer {
   // The boundary is derived from the Message-ID: the same delivery gives byte-identical messages.
-  const boundary = `=_kigen_${createHash('sha256').update(m.messageId).digest('hex').slice(0, 24)}`;
+  const boundary = `=_kigen_${hash('sha256', m.messageId, 'hex').slice(0, 24)}`;
   const headers = [
     `From: ${formatMailbox(m.from)}`,
     `To: ${formatMailbox(m.to)}`,
