@@ -277,13 +277,29 @@ function describeConnectError(url: string, error: unknown): DatabaseUnavailableE
   );
 }
 
+/**
+ * Settings the embedded engine starts with, on top of PGlite's own (its defaultStartParams); given on
+ * the command line of its single-user backend, so nothing is written to the data folder.
+ * - shared_buffers: PGlite keeps Postgres's default of 128 MB, and the WASM build zeroes the whole
+ *   pool while it starts: with 128 MB that was ~0.5 s of CPU and ~110 MB of RSS of every `kigen`
+ *   command on PGlite, before any query (docs/embedded-start-up.md has the figures). Blocks not in
+ *   the pool are read from the data folder through the OS's page cache; a run reads each table
+ *   about once per chunk of offices, and scans of tables larger than a quarter of the pool go
+ *   through a small ring buffer at any pool size. wal_buffers follows it (1/32 of it).
+ * Durability is untouched: fsync and synchronous_commit stay as PGlite sets them.
+ */
+export const PGLITE_SETTINGS = ['shared_buffers=16MB'] as const;
+
 async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>): Promise<Db> {
   const stats = createStatementStats();
   let releaseDir: (() => void) | undefined;
   // Loaded only when used: a PostgreSQL process never pays for the WASM engine's code.
   const { PGlite } = await import('@electric-sql/pglite');
   let pglite: PGlite;
-  const options = { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: (v: string) => v } };
+  const options = {
+    parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: (v: string) => v },
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])],
+  };
   if (target.kind === 'pglite') {
     fs.mkdirSync(target.dataDir, { recursive: true });
     releaseDir = lockDataDir(target.dataDir);
