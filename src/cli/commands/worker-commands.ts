@@ -6,8 +6,9 @@ import type { Config } from '../../config/config.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { runRowOf } from '../../db/lease-queries.ts';
 import { createRunStore } from '../../db/run-store.ts';
+import type { StatementKind } from '../../db/statement-stats.ts';
 import { jobId, openQueue, type PgBoss, QUEUES, queueStatus, redriveDead } from '../../queue/kigen-queue.ts';
-import { latestOccurrenceDate, type RunJobData, startWorker } from '../../queue/worker.ts';
+import { latestOccurrenceDate, type RunJobData, startWorker, type WorkerTally } from '../../queue/worker.ts';
 import { followQueuedRun } from '../../run/follow-run.ts';
 import { systemClock } from '../../run/limits.ts';
 import type { RunSummary } from '../../run/summary.ts';
@@ -58,9 +59,10 @@ function queueOptions(
 async function workUntilStopped(
   config: Readonly<Config>,
   url: string,
-  options: { schedule: boolean; announce: string },
+  options: { schedule: boolean; announce: string; json?: boolean },
   beforeWork?: (boss: PgBoss, app: App) => Promise<void>,
 ): Promise<void> {
+  const cpuStart = process.cpuUsage();
   const app = await openApp(config);
   const channels = createSenderChannels(config);
   const stop = new AbortController();
@@ -69,10 +71,11 @@ async function workUntilStopped(
     stop.abort();
   });
   let boss: PgBoss | null = null;
+  let tally: WorkerTally | null = null;
   try {
     boss = await openQueue(queueOptions(config, url, { schedule: options.schedule }));
     await beforeWork?.(boss, app);
-    await startWorker({ boss, config, db: app.db, logger: app.logger, channels, stop: stop.signal });
+    tally = await startWorker({ boss, config, db: app.db, logger: app.logger, channels, stop: stop.signal });
     process.stderr.write(
       `${options.announce} (pid ${process.pid}, senders: ${config.senders.map((s) => s.name).join(', ')})\n`,
     );
@@ -83,9 +86,63 @@ async function workUntilStopped(
     stop.abort();
     await boss?.stop({ graceful: true, timeout: 30_000 });
     await channels.close();
+    const statements = app.db.stats.snapshot();
     await app.close();
     shutdown.dispose();
+    if (tally) printWorkerSummary(workerSummary(tally, statements, cpuStart), Boolean(options.json));
   }
+}
+
+/** What a worker process did from start to stop: its exit summary. */
+export interface WorkerSummary {
+  pid: number;
+  jobs: WorkerTally['jobs'] & { total: number; failed: number };
+  sent: WorkerTally['sent'];
+  failed: WorkerTally['failed'];
+  /** kigen's own statements (ledger, plan, runs); pg-boss's fetch/complete/heartbeat are not counted. */
+  statements: Record<StatementKind, number>;
+  /** kigen statements (all kinds) per job that ended. */
+  statementsPerJob: number;
+  /** CPU time of the process (user + system) from start to stop, ms. */
+  cpuMs: number;
+  /** CPU ms per email sent by this worker. */
+  cpuMsPerEmail: number | null;
+  peakRssBytes: number;
+}
+
+function workerSummary(
+  tally: WorkerTally,
+  statements: Record<StatementKind, number>,
+  cpuStart: NodeJS.CpuUsage,
+): WorkerSummary {
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = Math.round((cpu.user + cpu.system) / 100) / 10;
+  const total = Object.values(tally.jobs).reduce((a, b) => a + b, 0);
+  const allStatements = Object.values(statements).reduce((a, b) => a + b, 0);
+  return {
+    pid: process.pid,
+    jobs: { ...tally.jobs, total, failed: tally.failedJobs },
+    sent: tally.sent,
+    failed: tally.failed,
+    statements,
+    statementsPerJob: total > 0 ? Math.round((allStatements / total) * 10) / 10 : 0,
+    cpuMs,
+    cpuMsPerEmail: tally.sent.email > 0 ? Math.round((cpuMs / tally.sent.email) * 1000) / 1000 : null,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+function printWorkerSummary(summary: WorkerSummary, json: boolean): void {
+  if (json) {
+    printJson({ worker: summary });
+    return;
+  }
+  const j = summary.jobs;
+  process.stderr.write(
+    `kigen worker (pid ${summary.pid}) stopped: ${j.total} jobs (run ${j.run}, plan ${j.plan}, send email ${j.sendEmail}, send push ${j.sendPush}, watch ${j.watch}; ${j.failed} failed), ` +
+      `${summary.sent.email} emails and ${summary.sent.push} pushes sent, ${summary.statementsPerJob} statements per job, ` +
+      `CPU ${(summary.cpuMs / 1000).toFixed(1)} s${summary.cpuMsPerEmail !== null ? ` (${summary.cpuMsPerEmail} ms per email)` : ''}\n`,
+  );
 }
 
 /** `kigen run --via-workers`: enqueue the date and follow it; the summary and exit code are as in-process. */
@@ -191,11 +248,16 @@ export function registerWorkerCommands(program: Command): void {
       .description(
         'work the job queue: plan and send runs handed over by kigen run --via-workers or kigen schedule (PostgreSQL)',
       )
-      .option('--concurrency <n>', 'messages in flight at once per send job'),
+      .option('--concurrency <n>', 'messages in flight at once per send job')
+      .option('--json', 'on stop, print what this worker did (jobs, emails, statements, CPU) as JSON', false),
   ).action(async (opts) => {
     const config = configFrom(opts, { concurrency: 'KIGEN_SEND_CONCURRENCY' });
     const url = requirePostgres(config, 'kigen worker');
-    await workUntilStopped(config, url, { schedule: false, announce: 'kigen worker: working the job queue' });
+    await workUntilStopped(config, url, {
+      schedule: false,
+      announce: 'kigen worker: working the job queue',
+      json: Boolean(opts.json),
+    });
   });
 
   const queue = program.command('queue').description('the job queue of the distributed mode (PostgreSQL)');
