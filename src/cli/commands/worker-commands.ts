@@ -26,16 +26,10 @@ export function requirePostgres(config: Readonly<Config>, what: string): string 
   return config.database.url;
 }
 
-/**
- * `kigen run` in one process sends through SMTP_URL / MAIL_FROM only: a KIGEN_SENDERS list there
- * would be ignored silently, so it is refused with the way out.
- */
-export function refuseSenderListInProcess(config: Readonly<Config>): void {
+/** True when KIGEN_SENDERS lists sender accounts (rather than the one sender of SMTP_URL / MAIL_FROM). */
+export function usesSenderList(config: Readonly<Config>): boolean {
   const only = config.senders[0];
-  if (config.senders.length > 1 || (only && only.name !== 'default'))
-    throw new ConfigError([
-      'KIGEN_SENDERS: sender accounts are used by kigen worker; run with --via-workers (PostgreSQL), or unset KIGEN_SENDERS and use SMTP_URL',
-    ]);
+  return config.senders.length > 1 || (only !== undefined && only.name !== 'default');
 }
 
 function queueOptions(
