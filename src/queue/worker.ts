@@ -19,6 +19,7 @@ import {
   startQueuedRun,
   watchQueuedRun,
 } from '../run/queued-run.ts';
+import type { RunMetrics } from '../run/run-metrics.ts';
 import type { SenderChannels } from '../sender-channels.ts';
 import { jobId, outstandingJobs, QUEUES } from './kigen-queue.ts';
 
@@ -68,6 +69,8 @@ export interface WorkerContext {
   channels: SenderChannels;
   /** Aborted when the worker stops: send jobs finish what is in flight and hand the rest back. */
   stop: AbortSignal;
+  /** Where send jobs report deliveries and attempts (the /metrics listener). Default: nowhere. */
+  metrics?: RunMetrics;
 }
 
 /**
@@ -280,7 +283,12 @@ export async function startWorker(ctx: WorkerContext): Promise<WorkerTally> {
         sender: limits,
         signal: AbortSignal.any([j.signal, ctx.stop]),
       },
-      { store: store.leases, channels: { email, push: ctx.channels.push }, logger },
+      {
+        store: store.leases,
+        channels: { email, push: ctx.channels.push },
+        logger,
+        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+      },
       {
         leaseSeconds: config.worker.leaseSeconds,
         concurrency: config.delivery.concurrency,

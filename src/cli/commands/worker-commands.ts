@@ -5,8 +5,11 @@ import { type App, openApp } from '../../app.ts';
 import type { Config } from '../../config/config.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { runRowOf } from '../../db/lease-queries.ts';
+import { createMetricsSource } from '../../db/metrics-queries.ts';
 import { createRunStore } from '../../db/run-store.ts';
 import type { StatementKind } from '../../db/statement-stats.ts';
+import { type MetricsListener, startMetricsListener } from '../../http/metrics-listener.ts';
+import { createKigenMetrics } from '../../metrics/metrics-registry.ts';
 import { jobId, openQueue, type PgBoss, QUEUES, queueStatus, redriveDead } from '../../queue/kigen-queue.ts';
 import { latestOccurrenceDate, type RunJobData, startWorker, type WorkerTally } from '../../queue/worker.ts';
 import { followQueuedRun } from '../../run/follow-run.ts';
@@ -66,10 +69,35 @@ async function workUntilStopped(
   });
   let boss: PgBoss | null = null;
   let tally: WorkerTally | null = null;
+  let listener: MetricsListener | null = null;
   try {
-    boss = await openQueue(queueOptions(config, url, { schedule: options.schedule }));
-    await beforeWork?.(boss, app);
-    tally = await startWorker({ boss, config, db: app.db, logger: app.logger, channels, stop: stop.signal });
+    const queue = await openQueue(queueOptions(config, url, { schedule: options.schedule }));
+    boss = queue;
+    await beforeWork?.(queue, app);
+    // KIGEN_METRICS_PORT: /metrics with the send counters of this worker and the queue's depth.
+    const metrics =
+      config.metrics.port === null
+        ? null
+        : createKigenMetrics({
+            source: () => createMetricsSource(app.db),
+            dailyQuota: config.delivery.dailyQuota,
+            logger: app.logger,
+            queue: () => queueStatus(queue),
+          });
+    if (metrics && config.metrics.port !== null) {
+      const { host, port, token } = config.metrics;
+      listener = await startMetricsListener({ host, port, token, metrics, logger: app.logger });
+      process.stderr.write(`metrics: ${listener.url}\n`);
+    }
+    tally = await startWorker({
+      boss: queue,
+      config,
+      db: app.db,
+      logger: app.logger,
+      channels,
+      stop: stop.signal,
+      ...(metrics ? { metrics: metrics.run } : {}),
+    });
     process.stderr.write(
       `${options.announce} (pid ${process.pid}, senders: ${config.senders.map((s) => s.name).join(', ')})\n`,
     );
@@ -79,6 +107,7 @@ async function workUntilStopped(
   } finally {
     stop.abort();
     await boss?.stop({ graceful: true, timeout: 30_000 });
+    await listener?.close();
     await channels.close();
     const statements = app.db.stats.snapshot();
     await app.close();
