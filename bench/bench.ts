@@ -474,7 +474,7 @@ async function main(): Promise<number> {
     const entries: TableEntry[] = results.flatMap((r) =>
       r.goals.map((result) => ({
         result,
-        runs: r.runs.length,
+        runs: r.settings.workers.length > 0 ? r.settings.runs : r.runs.length,
         date: startedAt.toISOString().slice(0, 10),
         commit,
         machine,
