@@ -220,8 +220,13 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     });
     const run = await followRun(env);
     expect(run.code, run.stderr).toBe(0);
-    const text = await (await fetch(url)).text();
+    let text = await (await fetch(url)).text();
     expect(text).toMatch(/^kigen_deliveries_total\{channel="email",status="sent"\} 40$/m);
+    // pg-boss lists a process's workers from its first instance heartbeat (every 30 s) on.
+    for (let i = 0; i < 90 && !/^kigen_queue_workers 1$/m.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      text = await (await fetch(url)).text();
+    }
     expect(text).toMatch(/^kigen_queue_workers 1$/m);
     expect(text).toMatch(/^kigen_queue_dead_letters 0$/m);
     for (const state of ['ready', 'deferred', 'active', 'failed'])
