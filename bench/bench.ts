@@ -28,6 +28,7 @@ import {
   prepareDataset,
   psql,
 } from './lib/dataset.ts';
+import { runDistributedOnce } from './lib/distributed.ts';
 import {
   type BareRun,
   type BaselineRun,
@@ -231,6 +232,8 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
       SMTP_POOL_SIZE: String(s.pool),
       ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
       ...(s.chunkSize ? { KIGEN_CHUNK_SIZE: String(s.chunkSize) } : {}),
+      // The distributed run ends when the watch job sees no work left: look every 2 s, not 10.
+      ...(s.workers.length > 0 ? { KIGEN_WATCH_SECONDS: '2' } : {}),
       ...(opts.kigenNodeOptions ? { NODE_OPTIONS: opts.kigenNodeOptions } : {}),
     });
     const baselineEnv = cleanEnv({ ...dataset.env, ...vapidEnv });
@@ -246,7 +249,47 @@ async function runScenario(s: Scenario, opts: BenchOptions): Promise<ScenarioRes
     });
 
     const runs: RunRecord[] = [];
-    for (let i = 0; i < s.runs; i++) {
+    for (let i = 0; i < s.runs && s.workers.length > 0; i++) {
+      for (const n of s.workers) {
+        if (!smtp || dataset.kind !== 'postgres')
+          throw new Error('the distributed mode needs PostgreSQL and the SMTP sink');
+        await dataset.reset({ pushSent: s.push });
+        await smtp.reset();
+        const d = await runDistributedOnce({
+          workers: n,
+          poolPerWorker: s.pool,
+          latencyMs: s.smtpLatencyMs,
+          date: s.date,
+          env: kigenEnv,
+          cwd: ROOT,
+          smtp,
+          pgAdminUrl: opts.pgAdminUrl,
+          database: new URL(dataset.env.DATABASE_URL as string).pathname.slice(1),
+          timeoutMs:
+            opts.timeoutMs ?? 120_000 + 3 * ((s.offices * 10 * (s.smtpLatencyMs + 20)) / (s.pool * n)),
+        });
+        if (d.summary.deliveries.email.sent !== d.messages)
+          warnings.push(
+            `run ${i + 1}, ${n} workers: the SMTP sink accepted ${d.messages} messages, the run reports ${d.summary.deliveries.email.sent} emails sent`,
+          );
+        log(
+          `${name} run ${i + 1}/${s.runs}, ${n} worker(s): deliver ${secs(d.deliverMs)} vs bound ${secs(d.boundMs)} (${(d.ratioToBound * 100).toFixed(0)}%), ${d.messages} emails, ${d.smtp.duplicates} duplicates, ${d.statementsPerJob?.toFixed(1) ?? '?'} statements per job (${d.jobs} jobs), ${d.transactions ?? '?'} transactions, CPU ${d.cpuMsPerEmail?.toFixed(2) ?? '?'} ms per email, follower ${secs(d.follower.processWallMs)}`,
+        );
+        runs.push({
+          index: runs.length + 1,
+          kigen: {
+            exitCode: d.follower.exitCode,
+            processWallMs: d.follower.processWallMs,
+            sampledPeakRssBytes: 0,
+            exitStats: undefined,
+            smtp: d.smtp,
+            summary: d.summary,
+          },
+          distributed: d,
+        });
+      }
+    }
+    for (let i = 0; i < s.runs && s.workers.length === 0; i++) {
       const order: Array<'kigen' | 'baseline'> = !s.baseline
         ? ['kigen']
         : i % 2 === 0
@@ -431,7 +474,7 @@ async function main(): Promise<number> {
     const entries: TableEntry[] = results.flatMap((r) =>
       r.goals.map((result) => ({
         result,
-        runs: r.runs.length,
+        runs: r.settings.workers.length > 0 ? r.settings.runs : r.runs.length,
         date: startedAt.toISOString().slice(0, 10),
         commit,
         machine,

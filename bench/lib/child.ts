@@ -59,6 +59,8 @@ export interface RunChildOptions {
   echoStderr?: string;
   /** Transforms stdout as it arrives, before it is kept (e.g. drops a huge JSON list). */
   stdoutFilter?: (chunk: string) => string;
+  /** Sees stderr as it arrives (e.g. to wait for a worker's "working" line). */
+  onStderr?: (chunk: string) => void;
 }
 
 const MAX_CAPTURE = 8 * 1024 * 1024;
@@ -69,6 +71,22 @@ export function runNode(args: string[], opts: RunChildOptions): Promise<ChildRes
 }
 
 export function runCommand(command: string, args: string[], opts: RunChildOptions): Promise<ChildResult> {
+  return spawnCommand(command, args, opts).result;
+}
+
+/** Starts `node <args>` and returns at once: the child (to signal it) and its result when it exits. */
+export function spawnNode(
+  args: string[],
+  opts: RunChildOptions,
+): { child: ChildProcess; result: Promise<ChildResult> } {
+  return spawnCommand(process.execPath, args, opts);
+}
+
+function spawnCommand(
+  command: string,
+  args: string[],
+  opts: RunChildOptions,
+): { child: ChildProcess; result: Promise<ChildResult> } {
   const started = performance.now();
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -81,6 +99,7 @@ export function runCommand(command: string, args: string[], opts: RunChildOption
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < MAX_CAPTURE) stderr += s;
+    opts.onStderr?.(s);
     if (opts.echoStderr) {
       for (const line of s.split('\n')) if (line.trim()) process.stderr.write(`${opts.echoStderr}${line}\n`);
     }
@@ -97,7 +116,7 @@ export function runCommand(command: string, args: string[], opts: RunChildOption
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   }, opts.timeoutMs);
-  return new Promise((resolve, reject) => {
+  const result = new Promise<ChildResult>((resolve, reject) => {
     child.on('error', (error) => {
       clearInterval(sampler);
       clearTimeout(timer);
@@ -120,6 +139,7 @@ export function runCommand(command: string, args: string[], opts: RunChildOption
       });
     });
   });
+  return { child, result };
 }
 
 function readRssBytes(pid: number | undefined): number {

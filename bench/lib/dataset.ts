@@ -148,7 +148,9 @@ async function hasSnapshotCommand(cwd: string): Promise<boolean> {
 
 async function preparePostgres(req: DatasetRequest): Promise<Dataset> {
   const pg = pgConnection(req.pgAdminUrl);
-  const name = `kigen_bench_${process.pid}_${++counter}`;
+  // BENCH_DB_TAG (letters, digits, _) goes into the name, so people sharing a server can tell theirs apart.
+  const tag = (process.env.BENCH_DB_TAG ?? '').replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+  const name = `kigen_bench_${tag ? `${tag}_` : ''}${process.pid}_${++counter}`;
   const created = await runCommand('createdb', [...pg.cliArgs, name], {
     cwd: req.cwd,
     env: pg.env,

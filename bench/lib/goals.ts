@@ -2,6 +2,7 @@
 import type { PushSinkStats } from '../sinks/push-sink.ts';
 import type { SmtpSinkStats } from '../sinks/smtp-sink.ts';
 import type { ExitStats } from './child.ts';
+import type { DistributedRun } from './distributed.ts';
 import type { GoalId, Scenario } from './options.ts';
 import { type BaselineSummary, type KigenSummary, median, plannedDeliveries } from './summary.ts';
 
@@ -25,6 +26,11 @@ export const GOALS: Record<GoalId, { what: string; target: string }> = {
     target: '≥ 1,000 emails/s',
   },
   P7: { what: 'dry-run plan, 50,000 offices / 500,000 staff, Postgres', target: '≤ 60 s' },
+  P8: {
+    what: 'distributed: 1,000 offices (~9,000 emails), 200 ms SMTP latency, 25 connections per worker, 1 / 2 / 4 `kigen worker` processes on one PostgreSQL',
+    target:
+      'each within 15% of its transport bound (messages × latency ÷ all connections); 0 duplicates; statements per job reported',
+  },
   P11: {
     what: 'embedded start-up: `kigen alerts` on the 50-office demo data, PGlite',
     target: 'peak RSS ≤ 300 MB; wall ≤ 2 s',
@@ -67,6 +73,8 @@ export interface RunRecord {
   kigen: KigenRun;
   baseline?: BaselineRun | undefined;
   bare?: BareRun | undefined;
+  /** P8: one distributed run (N workers); `kigen` is then its follower, `kigen run --via-workers`. */
+  distributed?: DistributedRun | undefined;
 }
 
 const cpuMs = (s: ExitStats | undefined) => (s ? s.userMs + s.systemMs : undefined);
@@ -248,6 +256,47 @@ export function evaluate(id: GoalId, s: Scenario, md: Medians, runs: readonly Ru
         perSecond >= 1000,
         { emailsPerSecond: perSecond, messages, deliverMs: k.deliverMs, reported: k.messagesPerSecond },
       );
+    }
+    case 'P8': {
+      const byWorkers = new Map<number, DistributedRun[]>();
+      for (const r of runs)
+        if (r.distributed)
+          byWorkers.set(r.distributed.workers, [
+            ...(byWorkers.get(r.distributed.workers) ?? []),
+            r.distributed,
+          ]);
+      if (byWorkers.size === 0) return out('no distributed runs', null, {});
+      const rows = [...byWorkers.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([workers, xs]) => ({
+          workers,
+          runs: xs.length,
+          messages: median(xs.map((x) => x.messages)),
+          deliverMs: median(xs.map((x) => x.deliverMs)),
+          boundMs: median(xs.map((x) => x.boundMs)),
+          ratioToBound: median(xs.map((x) => x.ratioToBound)),
+          duplicates: Math.max(...xs.map((x) => x.smtp.duplicates)),
+          statementsPerJob: median(xs.map((x) => x.statementsPerJob)),
+          transactionsPerEmail: median(
+            xs.map((x) =>
+              x.transactions !== undefined && x.messages > 0 ? x.transactions / x.messages : undefined,
+            ),
+          ),
+          cpuMsPerEmail: median(xs.map((x) => x.cpuMsPerEmail)),
+          workerCpuMsPerEmail: xs.at(-1)?.workerRuns.map((w) => w.cpuMsPerEmail),
+          followerWallMs: median(xs.map((x) => x.follower.processWallMs)),
+        }));
+      const pass =
+        rows.every((r) => r.ratioToBound !== undefined && r.ratioToBound <= 1.15) &&
+        rows.every((r) => r.duplicates === 0) &&
+        rows.every((r) => r.statementsPerJob !== undefined);
+      const text = rows
+        .map(
+          (r) =>
+            `${r.workers}w: ${sec(r.deliverMs ?? 0)} vs ${sec(r.boundMs ?? 0)} = ${((r.ratioToBound ?? 0) * 100).toFixed(0)}%, ${r.duplicates} dup, ${r.statementsPerJob?.toFixed(1) ?? '?'} stmt/job, ${r.cpuMsPerEmail?.toFixed(2) ?? '?'} ms CPU/email`,
+        )
+        .join('; ');
+      return out(`${text} (${rows[0]?.messages ?? '?'} emails, ${s.pool} conn/worker)`, pass, { rows });
     }
     case 'P11': {
       if (k.maxRssBytes === undefined || k.processWallMs === undefined) {

@@ -2,7 +2,7 @@
 // goal measures; any flag given on the command line wins over the preset.
 import { parseArgs } from 'node:util';
 
-export const GOAL_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P11', 'P12'] as const;
+export const GOAL_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P11', 'P12'] as const;
 export type GoalId = (typeof GOAL_IDS)[number];
 
 /** One data set, one configuration, K runs; the goals it is evaluated against. */
@@ -28,6 +28,11 @@ export interface Scenario {
   rate: number;
   /** KIGEN_CHUNK_SIZE; undefined = kigen's default (1000). */
   chunkSize: number | undefined;
+  /**
+   * Distributed mode (P8): for each count, start that many `kigen worker` processes (each with
+   * SMTP_POOL_SIZE connections) and hand the date over with `kigen run --via-workers`. Empty: `kigen run` in one process.
+   */
+  workers: number[];
   transientShare: number;
   failAddresses: string;
   pushGoneShare: number;
@@ -73,12 +78,24 @@ const PRESETS: Record<GoalId, Partial<Scenario>> = {
   P7: { offices: 50_000, db: 'postgres', dryRun: true, runs: 1 },
   // The demo's data set (`kigen demo`: 50 offices) on the embedded database.
   P11: { offices: 50, db: 'pglite', command: 'alerts', dryRun: false },
+  // 1, 2 and 4 `kigen worker` processes, 25 connections each, no rate limit (~9,000 emails).
+  P8: {
+    offices: 1000,
+    smtpLatencyMs: 200,
+    db: 'postgres',
+    rate: 0,
+    concurrency: 25,
+    pool: 25,
+    workers: [1, 2, 4],
+    dryRun: false,
+  },
   // P2's runs, each followed by the bare nodemailer pool (bench/baselines/bare-pool.ts).
   P12: { offices: 500, smtpLatencyMs: 100, rate: 0, dryRun: false },
 };
 
-export const USAGE = `usage: npm run bench -- [--goal P1..P7,P11,P12|all] [--offices N] [--smtp-latency-ms L]
+export const USAGE = `usage: npm run bench -- [--goal P1..P8,P11,P12|all] [--offices N] [--smtp-latency-ms L]
          [--db pglite|postgres] [--baseline] [--runs K] [--seed S] [--concurrency C] [--pool P]
+         [--workers 1,2,4]
          [--rate R] [--chunk-size N] [--dry-run] [--push] [--push-latency-ms L]
          [--transient-share X] [--fail-addresses a@x,b@y] [--push-gone-share X]
          [--push-unavailable-share X] [--date YYYY-MM-DD] [--timeout-s T] [--keep] [--no-record]
@@ -121,6 +138,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       pool: { type: 'string' },
       rate: { type: 'string' },
       'chunk-size': { type: 'string' },
+      workers: { type: 'string' },
       'dry-run': { type: 'boolean' },
       push: { type: 'boolean' },
       'transient-share': { type: 'string' },
@@ -172,6 +190,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     pool: int('pool', v.pool, 1),
     rate: num('rate', v.rate, 0),
     chunkSize: int('chunk-size', v['chunk-size'], 1),
+    workers:
+      v.workers === undefined
+        ? undefined
+        : v.workers.split(',').map((x) => int('workers', x.trim(), 1) as number),
     dryRun: v['dry-run'],
     push: v.push,
     transientShare: num('transient-share', v['transient-share'], 0, 1),
@@ -201,6 +223,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       pool: merged.pool ?? Math.min(c, 100),
       rate: merged.rate ?? 0,
       chunkSize: merged.chunkSize,
+      workers: merged.workers ?? [],
       transientShare: merged.transientShare ?? 0,
       failAddresses: merged.failAddresses ?? '',
       pushGoneShare: merged.pushGoneShare ?? 0,
@@ -216,6 +239,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     const same = scenarios.find((x) => JSON.stringify({ ...x, goals: [] }) === key);
     if (same && goal) same.goals.push(goal);
     else scenarios.push(s);
+  }
+  for (const s of scenarios) {
+    if (s.workers.length > 0 && (s.db !== 'postgres' || s.dryRun || s.command !== 'run' || s.baseline))
+      throw new UsageError(
+        '--workers: the distributed mode runs on PostgreSQL, a full run (no --dry-run, no --baseline)',
+      );
   }
   const timeoutS = num('timeout-s', v['timeout-s'], 1);
   const snapshots = v.snapshots as string;

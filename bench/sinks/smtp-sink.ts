@@ -31,6 +31,10 @@ export interface SmtpSinkStats {
   /** Epoch ms of the first and last accepted message (0 when none). */
   firstMessageAt: number;
   lastMessageAt: number;
+  /** Accepted messages whose Message-ID header was accepted before (kigen derives it from the delivery key). */
+  duplicates: number;
+  /** Accepted messages without a Message-ID header (not counted for duplicates). */
+  withoutMessageId: number;
 }
 
 function fresh(): Omit<SmtpSinkStats, 'cpuMs'> {
@@ -42,6 +46,8 @@ function fresh(): Omit<SmtpSinkStats, 'cpuMs'> {
     rcpt: { accepted: 0, transient: 0, permanent: 0 },
     firstMessageAt: 0,
     lastMessageAt: 0,
+    duplicates: 0,
+    withoutMessageId: 0,
   };
 }
 
@@ -73,6 +79,9 @@ let stats = fresh();
 let open = 0;
 /** Tries per recipient, so the transient draw differs per attempt. */
 let triesByAddress = new Map<string, number>();
+/** Message-IDs accepted since the last reset, for the duplicate count (P8). */
+let seenMessageIds = new Set<string>();
+const MESSAGE_ID = /^message-id:[ \t]*(<[^>\r\n]+>)/im;
 
 function replyError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
@@ -119,14 +128,22 @@ const server = new SMTPServer({
   },
   onData(stream, _session, callback) {
     let bytes = 0;
+    // The headers come first: keep the message's first 8 KB to find its Message-ID.
+    let head = '';
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      if (head.length < 8192) head += chunk.toString('latin1', 0, Math.min(chunk.length, 8192));
     });
     stream.on('end', () => {
       const accept = () => {
         const now = Date.now();
         stats.messages++;
         stats.bytes += bytes;
+        const headers = head.split(/\r?\n\r?\n/, 1)[0] ?? '';
+        const id = MESSAGE_ID.exec(headers)?.[1];
+        if (!id) stats.withoutMessageId++;
+        else if (seenMessageIds.has(id)) stats.duplicates++;
+        else seenMessageIds.add(id);
         if (stats.firstMessageAt === 0) stats.firstMessageAt = now;
         stats.lastMessageAt = now;
         callback(null, `Message queued as sink-${stats.messages}`);
@@ -148,6 +165,7 @@ server.listen(Number(values.port ?? 0), '127.0.0.1', () => {
       stats = fresh();
       stats.peakConnections = open;
       triesByAddress = new Map();
+      seenMessageIds = new Set();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });

@@ -25,6 +25,7 @@ import {
 import { retryingMethods } from './connection-loss.ts';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
+import { senderUsage } from './sender-usage.ts';
 
 export function createPlanReader(db: Db, scope: DataScope): PlanReader {
   const reader: PlanReader = {
@@ -191,6 +192,11 @@ export function createRunStore(db: Db): RunStore {
       return rows.map(toPendingDelivery);
     },
     recordOutcomes: (outcomes, audits) => writeOutcomes(k, outcomes, audits, null),
+    senderUsage: (senders) =>
+      senderUsage(
+        k,
+        senders.map((s) => ({ sender: s.name, includeUnnamed: s.includeUnnamed })),
+      ),
     async emailsSentSince(hours) {
       const { rows } = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM deliveries
@@ -257,6 +263,7 @@ export async function writeOutcomes(
     error_code: x.errorCode ?? null,
     error_reason: x.errorReason ?? null,
     sent_at: x.sentAt?.toISOString() ?? null,
+    sender: x.sender ?? null,
   }));
   const gone = outcomes.flatMap((x) => (x.goneSubscription ? [x.goneSubscription] : []));
   const a = audits.map((x) => ({
@@ -269,10 +276,11 @@ export async function writeOutcomes(
   await sql`
     WITH o AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(o)}::jsonb) AS x(id bigint, status text, attempts int,
-        error_kind text, error_code text, error_reason text, sent_at timestamptz)
+        error_kind text, error_code text, error_reason text, sent_at timestamptz, sender text)
     ), upd AS (
       UPDATE deliveries d SET status = o.status, attempts = d.attempts + o.attempts, error_kind = o.error_kind,
              error_code = o.error_code, error_reason = o.error_reason, sent_at = o.sent_at, updated_at = now(),
+             sender = coalesce(o.sender, d.sender),
              lease_until = NULL, lease_owner = CASE WHEN o.status = 'pending' THEN NULL ELSE d.lease_owner END
         FROM o WHERE d.id = o.id ${fence} RETURNING d.id
     ), gone AS (

@@ -21,10 +21,26 @@ export interface KigenMetricsOptions {
   source: () => MetricsSource | null;
   /** The sender's daily email quota (KIGEN_DAILY_QUOTA); 0 = none, and no quota gauge is exported. */
   dailyQuota: number;
+  /**
+   * The job queue of the distributed mode (kigen worker, the queued schedule), read at each scrape.
+   * Default none: no queue gauges are exported.
+   */
+  queue?: () => Promise<QueueGaugeValues>;
   /** Process and Node.js metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;
   logger?: Logger;
 }
+
+/** What the queue gauges show (queue/kigen-queue.ts queueStatus gives it). */
+export interface QueueGaugeValues {
+  queues: ReadonlyArray<{ name: string; ready: number; deferred: number; active: number; failed: number }>;
+  /** Dead-lettered jobs waiting for an operator. */
+  dead: number;
+  workers: ReadonlyArray<unknown>;
+}
+
+/** The job states of kigen_queue_jobs. */
+export const QUEUE_JOB_STATES = ['ready', 'deferred', 'active', 'failed'] as const;
 
 export interface KigenMetrics {
   readonly registry: Registry;
@@ -134,6 +150,62 @@ export function createKigenMetrics(options: KigenMetricsOptions): KigenMetrics {
       async collect() {
         await readSent();
         this.set(Math.max(0, quota - (lastSent ?? 0)));
+      },
+    });
+  }
+
+  if (options.queue) {
+    const readQueue = options.queue;
+    // The three gauges share one read of the queue per scrape.
+    let queueRead: Promise<QueueGaugeValues | undefined> | null = null;
+    let lastQueue: QueueGaugeValues | undefined;
+    const readQueueOnce = () => {
+      queueRead ??= readQueue()
+        .then(
+          (v) => v,
+          (error: unknown) => {
+            options.logger?.warn(
+              { err: error },
+              'metrics: could not read the job queue; serving the last value',
+            );
+            return lastQueue;
+          },
+        )
+        .then((v) => {
+          queueRead = null;
+          lastQueue = v ?? lastQueue;
+          return lastQueue;
+        });
+      return queueRead;
+    };
+    new Gauge({
+      name: 'kigen_queue_jobs',
+      help: 'Jobs of the distributed mode by queue and state (ready, deferred = waiting for a start time or retry, active, failed)',
+      labelNames: ['queue', 'state'] as const,
+      registers: [registry],
+      async collect() {
+        const v = await readQueueOnce();
+        if (!v) return;
+        for (const q of v.queues)
+          for (const state of QUEUE_JOB_STATES) this.set({ queue: q.name, state }, q[state]);
+      },
+    });
+    new Gauge({
+      name: 'kigen_queue_dead_letters',
+      help: 'Dead-lettered jobs waiting for an operator (kigen queue redrive)',
+      registers: [registry],
+      async collect() {
+        const v = await readQueueOnce();
+        if (v) this.set(v.dead);
+      },
+    });
+    new Gauge({
+      name: 'kigen_queue_workers',
+      help: 'kigen processes working the job queue now (kigen worker, the queued kigen schedule)',
+      registers: [registry],
+      async collect() {
+        const v = await readQueueOnce();
+        if (v) this.set(v.workers.length);
       },
     });
   }

@@ -2,6 +2,7 @@
 // It sees storage and channels through their interfaces only, and returns a summary value;
 // the CLI decides what to print and which exit code that means.
 import { hostname } from 'node:os';
+import type { Channel, EmailMessage } from '../channels/channel.ts';
 import type { BackoffPolicy } from '../domain/backoff.ts';
 import { type BusinessDayCheck, businessDayCheck, type ClosureRange } from '../domain/business-day.ts';
 import type { NoticeGrouping } from '../domain/notices.ts';
@@ -9,7 +10,7 @@ import { noticeCounts } from '../domain/notices.ts';
 import type { CalendarDate, ChannelName } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
 import { type ClaimGuard, holdClaim } from './claim-guard.ts';
-import { createDeliverer, type DeliveryChannels } from './deliver.ts';
+import { createDeliverer, type DeliveryChannels, type EmailSender } from './deliver.ts';
 import { countWouldSend, failedDeliveriesOf } from './ledger.ts';
 import { type Clock, systemClock } from './limits.ts';
 import { outcomesAheadOfPlanning } from './one-connection.ts';
@@ -44,6 +45,17 @@ export interface DailyRunOptions {
   outcomeBatch?: { maxItems: number; maxDelayMs: number };
   /** With dryRun: list every notice that would be sent. */
   listNotices?: boolean;
+  /**
+   * Several sender accounts (KIGEN_SENDERS): emails are spread over them by quota left and rate, as
+   * the workers do; each has its own rate and daily quota (ratePerSecond and dailyQuota above then
+   * apply to push only). Their channels come in deps.emailSenders.
+   */
+  senders?: ReadonlyArray<{
+    name: string;
+    ratePerSecond: number;
+    dailyQuota: number;
+    includeUnnamed: boolean;
+  }>;
 }
 
 export interface DailyRunDeps {
@@ -53,6 +65,8 @@ export interface DailyRunDeps {
   channels: DeliveryChannels | null;
   /** Why push is off, when channels.push is null. */
   pushOffReason?: string;
+  /** The email channel of each sender account in options.senders, by name. */
+  emailSenders?: ReadonlyMap<string, Channel<EmailMessage>>;
   logger: Logger;
   statements: () => StatementCounts;
   signal?: AbortSignal;
@@ -207,7 +221,16 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
   const ledger = options.dryRun && (await deps.store.findRun(options.runDate, options.scope)) !== null;
   if (options.dryRun) for (const c of ['email', 'push'] as const) summary.deliveries[c].wouldSend = 0;
   let emailQuota: number | null = null;
-  if (!options.dryRun && options.dailyQuota > 0) {
+  let emailSenders: EmailSender[] | undefined;
+  if (!options.dryRun && deps.channels && options.senders && options.senders.length > 0) {
+    emailSenders = await senderBudgets(deps.store, options.senders, deps.emailSenders);
+    const limited = options.senders.every((s) => s.dailyQuota > 0);
+    if (limited) {
+      const dailyQuota = options.senders.reduce((n, s) => n + s.dailyQuota, 0);
+      const remaining = emailSenders.reduce((n, s) => n + (s.remaining ?? 0), 0);
+      summary.quota = { dailyQuota, usedLast24h: dailyQuota - remaining, remaining, deferred: 0 };
+    }
+  } else if (!options.dryRun && options.dailyQuota > 0) {
     const used = await deps.store.emailsSentSince(24);
     emailQuota = Math.max(0, options.dailyQuota - used);
     summary.quota = { dailyQuota: options.dailyQuota, usedLast24h: used, remaining: emailQuota, deferred: 0 };
@@ -240,6 +263,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
             if (!planning) deps.onProgress?.({ planned, done, planning });
           },
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          ...(emailSenders ? { emailSenders } : {}),
         })
       : null;
 
@@ -351,6 +375,7 @@ export async function runDaily(options: DailyRunOptions, deps: DailyRunDeps): Pr
         });
       }
       summary.failures = deliverer.failures;
+      if (emailSenders) summary.senders = deliverer.senders;
       if (summary.quota)
         summary.quota.deferred = deliverer.quotaReached ? summary.deliveries.email.pending : 0;
       if (deliverer.fatal) summary.fatal = deliverer.fatal;
@@ -398,4 +423,24 @@ async function totalsOf(store: RunStore, runId: string): Promise<Record<ChannelN
   };
   for (const row of await store.tally(runId)) totals[row.channel][row.status] = row.count;
   return totals;
+}
+
+/** Each sender account with its channel and the quota it has left (one statement for all of them). */
+async function senderBudgets(
+  store: RunStore,
+  senders: NonNullable<DailyRunOptions['senders']>,
+  channels: ReadonlyMap<string, Channel<EmailMessage>> | undefined,
+): Promise<EmailSender[]> {
+  const limited = senders.filter((s) => s.dailyQuota > 0);
+  const used = limited.length > 0 ? await store.senderUsage(limited) : new Map<string, number>();
+  return senders.map((s) => {
+    const channel = channels?.get(s.name);
+    if (!channel) throw new Error(`no email channel for sender account "${s.name}"`);
+    return {
+      name: s.name,
+      channel,
+      ratePerSecond: s.ratePerSecond,
+      remaining: s.dailyQuota > 0 ? Math.max(0, s.dailyQuota - (used.get(s.name) ?? 0)) : null,
+    };
+  });
 }

@@ -16,6 +16,25 @@ export interface DeliveryChannels {
   push: Channel<PushMessage> | null;
 }
 
+/** One sender account (KIGEN_SENDERS) as a deliverer in one process uses it. */
+export interface EmailSender {
+  name: string;
+  channel: Channel<EmailMessage>;
+  /** Sends per second through this account; 0 = unlimited. */
+  ratePerSecond: number;
+  /** Emails it may still send under its daily quota; null = no quota. */
+  remaining: number | null;
+}
+
+/** What one sender account did in a run. */
+export interface SenderCounts {
+  name: string;
+  sent: number;
+  failed: number;
+  /** Quota left after the run (null: no quota). */
+  remaining: number | null;
+}
+
 export interface DeliveryLimits {
   concurrency: number;
   /** Sends per second per channel's sender; 0 = unlimited. */
@@ -76,6 +95,8 @@ export interface Deliverer {
   readonly fatal: FatalError | null;
   /** Set when the email quota stopped further emails. */
   readonly quotaReached: boolean;
+  /** Per sender account, when the deliverer was given several (emailSenders); else empty. */
+  readonly senders: SenderCounts[];
 }
 
 export function createDeliverer(ctx: {
@@ -93,6 +114,12 @@ export function createDeliverer(ctx: {
   onDone?: (channel: ChannelName) => void;
   /** Counters and timings for a metrics backend. Default: none. */
   metrics?: RunMetrics;
+  /**
+   * Several sender accounts: each email goes to the one with the most quota left (unlimited first),
+   * ties to the one with the fewest emails per unit of rate; each account has its own rate. Without
+   * them, emails go through channels.email under limits.ratePerSecond and limits.emailQuota.
+   */
+  emailSenders?: readonly EmailSender[];
 }): Deliverer {
   const { limits, buffer, clock } = ctx;
   const metrics = ctx.metrics ?? noRunMetrics;
@@ -113,6 +140,30 @@ export function createDeliverer(ctx: {
   const breaker = createBreaker(limits.breakerThreshold ?? Math.max(5, limits.concurrency));
   let emailBudget = limits.emailQuota;
   let quotaReached = false;
+  const senders = (ctx.emailSenders ?? []).map((sender) => ({
+    sender,
+    bucket: createTokenBucket(sender.ratePerSecond, clock),
+    left: sender.remaining ?? Number.POSITIVE_INFINITY,
+    assigned: 0,
+    weight: sender.ratePerSecond > 0 ? sender.ratePerSecond : 1,
+    sent: 0,
+    failed: 0,
+  }));
+  type SenderState = (typeof senders)[number];
+  /** The same rule as the distributed run's routing (run/queued-run.ts routeDeliveries). */
+  const pickSender = (): SenderState | null => {
+    let best: SenderState | null = null;
+    for (const s of senders) {
+      if (s.left <= 0) continue;
+      if (
+        !best ||
+        s.left > best.left ||
+        (s.left === best.left && s.assigned / s.weight < best.assigned / best.weight)
+      )
+        best = s;
+    }
+    return best;
+  };
 
   const countFailure = (channel: ChannelName, kind: FailureKind, code: string) => {
     const key = `${channel}:${kind}:${code}`;
@@ -130,6 +181,8 @@ export function createDeliverer(ctx: {
     const log = () =>
       ctx.logger.child({ delivery: d.id, channel: d.channel, to: maskEmail(d.payload.notice.email) });
     let attempts = 0;
+    /** The sender account of this email (with several accounts): kept for its retries. */
+    let route: SenderState | null = null;
     /** Pending for a later run, with the failure that left it there. */
     const keepPending = (failure: { kind: FailureKind; code: string; reason: string }) => {
       tally.deferred += 1;
@@ -151,7 +204,15 @@ export function createDeliverer(ctx: {
     for (;;) {
       if (stop.signal.aborted || !channel)
         return leavePending(fatal ? 'stopped by a fatal error' : 'run stopped');
-      if (d.channel === 'email' && attempts === 0) {
+      if (d.channel === 'email' && attempts === 0 && senders.length > 0 && !route) {
+        route = pickSender();
+        if (!route) {
+          quotaReached = true;
+          return leavePending('daily quota of every sender account reached');
+        }
+        route.left -= 1;
+        route.assigned += 1;
+      } else if (d.channel === 'email' && attempts === 0 && senders.length === 0) {
         if (emailBudget !== null && emailBudget <= 0) {
           quotaReached = true;
           return leavePending('daily quota reached');
@@ -164,8 +225,9 @@ export function createDeliverer(ctx: {
       let outcome: SendOutcome;
       try {
         const waitStart = clock.now();
-        await buckets[d.channel].take(stop.signal);
-        if (limits.ratePerSecond > 0) metrics.rateLimitWait(d.channel, (clock.now() - waitStart) / 1000);
+        await (route ? route.bucket : buckets[d.channel]).take(stop.signal);
+        if ((route ? route.sender.ratePerSecond : limits.ratePerSecond) > 0)
+          metrics.rateLimitWait(d.channel, (clock.now() - waitStart) / 1000);
         const paused = ctx.beforeSend?.();
         if (paused) await paused;
         if (stop.signal.aborted) return leavePending('run stopped');
@@ -175,7 +237,11 @@ export function createDeliverer(ctx: {
         const sendStart = clock.now();
         outcome =
           p.channel === 'email'
-            ? await ctx.channels.email.send({ deliveryKey: key, runDate: ctx.runDate, notice: p.notice })
+            ? await (route ? route.sender.channel : ctx.channels.email).send({
+                deliveryKey: key,
+                runDate: ctx.runDate,
+                notice: p.notice,
+              })
             : await (ctx.channels.push as Channel<PushMessage>).send({
                 deliveryKey: key,
                 runDate: ctx.runDate,
@@ -212,8 +278,15 @@ export function createDeliverer(ctx: {
       breaker.record(d.channel, outcome);
       if (outcome.status === 'sent') {
         tally.sent += 1;
+        if (route) route.sent += 1;
         metrics.delivery(d.channel, 'sent');
-        buffer.outcome({ id: d.id, status: 'sent', attempts, sentAt: new Date() });
+        buffer.outcome({
+          id: d.id,
+          status: 'sent',
+          attempts,
+          sentAt: new Date(),
+          ...(route ? { sender: route.sender.name } : {}),
+        });
         ctx.onDone?.(d.channel);
         return;
       }
@@ -265,6 +338,7 @@ export function createDeliverer(ctx: {
       }
       if (outcome.kind === 'permanent' || attempts >= limits.maxAttempts) {
         tally.failed += 1;
+        if (route) route.failed += 1;
         metrics.delivery(d.channel, 'failed');
         log().warn({ code: outcome.code, kind: outcome.kind, attempts }, 'delivery failed');
         buffer.outcome({
@@ -315,6 +389,14 @@ export function createDeliverer(ctx: {
     },
     get quotaReached() {
       return quotaReached;
+    },
+    get senders() {
+      return senders.map((s) => ({
+        name: s.sender.name,
+        sent: s.sent,
+        failed: s.failed,
+        remaining: s.sender.remaining === null ? null : s.left,
+      }));
     },
   };
 }

@@ -11,6 +11,7 @@ import { createDeliverer, type DeliveryChannels, type FatalError } from './deliv
 import { type Clock, systemClock } from './limits.ts';
 import { createOutcomeBuffer } from './outcome-buffer.ts';
 import type { AttemptAudit, DeliveryOutcome, PendingDelivery } from './ports.ts';
+import type { RunMetrics } from './run-metrics.ts';
 
 /** The ledger lease, as the send job sees it (db/lease-queries.ts implements it). */
 export interface LeaseStore {
@@ -85,6 +86,8 @@ export async function sendLeasedBatch(
     logger: Logger;
     clock?: Clock;
     random?: () => number;
+    /** Counters and timings for a metrics backend (kigen worker with KIGEN_METRICS_PORT). Default: none. */
+    metrics?: RunMetrics;
   },
   opts: SendBatchOptions,
 ): Promise<SendBatchResult> {
@@ -178,6 +181,7 @@ export async function sendLeasedBatch(
     random: deps.random ?? Math.random,
     logger: log,
     signal: batch.signal,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   try {
     for (const row of rows) {

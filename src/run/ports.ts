@@ -76,6 +76,8 @@ export interface DeliveryOutcome {
   errorCode?: string;
   errorReason?: string;
   sentAt?: Date;
+  /** The sender account that sent the email (several accounts in one process); recorded for its quota. */
+  sender?: string;
   /** 404/410 from the push service: delete this subscription if its endpoint still matches. */
   goneSubscription?: { id: string; endpoint: string };
 }
@@ -133,6 +135,13 @@ export interface RunStore {
   tally(runId: string): Promise<Array<{ channel: ChannelName; status: DeliveryStatus; count: number }>>;
   /** Emails sent in the last 24 hours, whatever the data scope: the sender account's quota is shared. */
   emailsSentSince(hours: number): Promise<number>;
+  /**
+   * Emails each sender account used in the last 24 h (sent, or leased by a worker), by name; the
+   * first account also counts emails sent without a recorded sender.
+   */
+  senderUsage(
+    senders: ReadonlyArray<{ name: string; includeUnnamed: boolean }>,
+  ): Promise<Map<string, number>>;
   /** The run's failed deliveries (first `limit`, by id) with their address, offices and reason. */
   failedDeliveries(runId: string, limit: number): Promise<FailedDeliveryRow[]>;
   /**

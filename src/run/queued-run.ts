@@ -34,6 +34,11 @@ export interface SenderCapacity {
   ratePerSecond: number;
   dailyQuota: number;
   includeUnnamed: boolean;
+  /**
+   * Deliveries per send job for a sender without a rate (default 500). Such a sender's jobs run on
+   * every worker at once, so smaller jobs spread a run's emails over all workers' connections.
+   */
+  unlimitedBatchSize?: number;
 }
 
 export interface ChunkBounds {
@@ -110,9 +115,13 @@ export interface Routed {
   unassigned: number;
 }
 
-/** Deliveries per send job: at most 500, and about four minutes of a rate-limited sender's work. */
+/**
+ * Deliveries per send job: at most 500, and about four minutes of a rate-limited sender's work; for
+ * a sender without a rate, its `unlimitedBatchSize`.
+ */
 export function batchSizeFor(sender: SenderCapacity | null): number {
-  if (!sender || sender.ratePerSecond <= 0) return 500;
+  if (!sender || sender.ratePerSecond <= 0)
+    return Math.max(1, Math.min(500, sender?.unlimitedBatchSize ?? 500));
   return Math.max(1, Math.min(500, Math.floor(sender.ratePerSecond * 240)));
 }
 

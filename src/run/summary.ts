@@ -1,8 +1,9 @@
 // The run's result as a value: what was planned, sent and left, and how long and how much it took.
 // The CLI prints it (table or JSON) and takes its exit code from it.
+
 import type { FailureKind } from '../channels/channel.ts';
 import type { ChannelName } from '../domain/types.ts';
-import type { FailureCount, FatalError } from './deliver.ts';
+import type { FailureCount, FatalError, SenderCounts } from './deliver.ts';
 
 export interface StatementCounts {
   read: number;
@@ -77,6 +78,8 @@ export interface RunSummary {
   fatal?: FatalError;
   push: { enabled: boolean; reason?: string };
   quota?: { dailyQuota: number; usedLast24h: number; remaining: number; deferred: number };
+  /** Per sender account (KIGEN_SENDERS in one process): emails sent and failed, quota left (null: none). */
+  senders?: SenderCounts[];
   statements: StatementCounts;
   phases: { planMs: number; deliverMs: number; totalMs: number };
   memory: { rssStartBytes: number; rssPeakBytes: number; rssGrowthBytes: number };

@@ -200,6 +200,50 @@ describe.skipIf(!onPostgres)('kigen worker processes on PostgreSQL', () => {
     await stopAll();
   }, 180_000);
 
+  it('a worker with KIGEN_METRICS_PORT serves its send counters and the queue at /metrics, and --json reports what it did', async () => {
+    const prepared = await prepare();
+    const server = await sink();
+    const env = { ...prepared.env, SMTP_URL: server.url, KIGEN_METRICS_PORT: '0' };
+    const w = startNode('src/cli/main.ts', ['worker', '--json'], { ...QUICK, ...env });
+    workers.push(w);
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error(`no metrics listener:\n${seen}`)), 60_000);
+      w.child.stderr?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const m = /metrics: (http:\/\/\S+)/.exec(seen);
+        if (m && /job queue/.test(seen)) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    const run = await followRun(env);
+    expect(run.code, run.stderr).toBe(0);
+    let text = await (await fetch(url)).text();
+    expect(text).toMatch(/^kigen_deliveries_total\{channel="email",status="sent"\} 40$/m);
+    // pg-boss lists a process's workers from its first instance heartbeat (every 30 s) on.
+    for (let i = 0; i < 90 && !/^kigen_queue_workers 1$/m.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      text = await (await fetch(url)).text();
+    }
+    expect(text).toMatch(/^kigen_queue_workers 1$/m);
+    expect(text).toMatch(/^kigen_queue_dead_letters 0$/m);
+    for (const state of ['ready', 'deferred', 'active', 'failed'])
+      expect(text).toMatch(
+        new RegExp(`^kigen_queue_jobs\\{queue="kigen-send-email",state="${state}"\\} \\d+$`, 'm'),
+      );
+    const [stopped] = await stopAll();
+    expect(stopped?.code, stopped?.stderr).toBe(0);
+    const summary = JSON.parse(stopped?.stdout ?? '{}').worker;
+    expect(summary.sent).toEqual({ email: EXPECTED, push: 0 });
+    expect(summary.jobs.sendEmail).toBeGreaterThanOrEqual(1);
+    expect(summary.jobs.plan).toBeGreaterThanOrEqual(1);
+    expect(summary.statements.write).toBeGreaterThan(0);
+    expect(summary.statementsPerJob).toBeGreaterThan(0);
+    expect(summary.cpuMsPerEmail).toBeGreaterThan(0);
+  }, 180_000);
+
   it('kigen worker and kigen queue refuse the embedded database with exit code 2', async () => {
     const r = await startNode('src/cli/main.ts', ['worker'], { KIGEN_DATA_DIR: '/nonexistent/kigen' }).result;
     expect(r.code).toBe(2);

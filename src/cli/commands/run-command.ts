@@ -7,11 +7,12 @@ import { createPlanReader, createRunStore } from '../../db/run-store.ts';
 import { runDaily } from '../../run/daily-run.ts';
 import type { RunMetrics } from '../../run/run-metrics.ts';
 import type { NoticeListing, RunSummary } from '../../run/summary.ts';
+import { createSenderChannels } from '../../sender-channels.ts';
 import { addGlobalFlags, configFrom, printJson, runDateFrom, withApp } from '../context.ts';
 import { formatSummary } from '../format.ts';
 import { positiveInt } from '../parse.ts';
 import { writeRunOutcome } from './run-outcome-output.ts';
-import { refuseSenderListInProcess, runViaWorkers } from './worker-commands.ts';
+import { runViaWorkers, usesSenderList } from './worker-commands.ts';
 
 export interface RunFlags {
   date?: string;
@@ -32,6 +33,8 @@ export async function executeRun(
   const { config, db, logger } = app;
   // Built for a dry run too (nothing is sent then): it plans push only when push is configured, like a live run.
   const built = createChannels(config);
+  // KIGEN_SENDERS: one channel per account; emails are spread over them in this process too.
+  const accounts = !flags.dryRun && usesSenderList(config) ? createSenderChannels(config) : null;
   // Two bars, each with a total known when it starts: offices while the plan is read, then messages.
   const showProgress = !flags.json && process.stderr.isTTY && !flags.dryRun;
   const newBar = (format: string) =>
@@ -67,6 +70,7 @@ export async function executeRun(
       reader: createPlanReader(db, config.dataScope),
       store: createRunStore(db),
       channels: built?.channels ?? null,
+      ...(accounts ? { emailSenders: accounts.email } : {}),
       ...(built?.pushOffReason ? { pushOffReason: built.pushOffReason } : {}),
       logger,
       statements: () => db.stats.snapshot(),
@@ -79,6 +83,7 @@ export async function executeRun(
     (bar as cliProgress.SingleBar | null)?.stop();
     await built?.channels.email.close();
     await built?.channels.push?.close();
+    await accounts?.close();
   }
 }
 
@@ -99,6 +104,17 @@ export function runOptions(config: Readonly<Config>, runDate: string, flags: Run
     backoff: { baseMs: config.delivery.retryBaseMs, factor: 2, maxMs: config.delivery.retryMaxMs },
     listNotices: Boolean(flags.json),
     outcomeBatch: { maxItems: 500, maxDelayMs: config.delivery.outcomeFlushMs },
+    ...(usesSenderList(config)
+      ? {
+          senders: config.senders.map((s, i) => ({
+            name: s.name,
+            ratePerSecond: s.ratePerSecond,
+            dailyQuota: s.dailyQuota,
+            // As the workers count it: emails sent before senders were recorded belong to the first one.
+            includeUnnamed: i === 0,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -186,7 +202,6 @@ export function registerRunCommand(program: Command): void {
       ),
     );
     try {
-      if (!opts.viaWorkers && !opts.dryRun) refuseSenderListInProcess(config);
       // A dry run writes nothing anywhere: no migration, no embedded database created.
       const summary =
         opts.viaWorkers && !opts.dryRun

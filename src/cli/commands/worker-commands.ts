@@ -5,9 +5,13 @@ import { type App, openApp } from '../../app.ts';
 import type { Config } from '../../config/config.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { runRowOf } from '../../db/lease-queries.ts';
+import { createMetricsSource } from '../../db/metrics-queries.ts';
 import { createRunStore } from '../../db/run-store.ts';
+import type { StatementKind } from '../../db/statement-stats.ts';
+import { type MetricsListener, startMetricsListener } from '../../http/metrics-listener.ts';
+import { createKigenMetrics } from '../../metrics/metrics-registry.ts';
 import { jobId, openQueue, type PgBoss, QUEUES, queueStatus, redriveDead } from '../../queue/kigen-queue.ts';
-import { latestOccurrenceDate, type RunJobData, startWorker } from '../../queue/worker.ts';
+import { latestOccurrenceDate, type RunJobData, startWorker, type WorkerTally } from '../../queue/worker.ts';
 import { followQueuedRun } from '../../run/follow-run.ts';
 import { systemClock } from '../../run/limits.ts';
 import type { RunSummary } from '../../run/summary.ts';
@@ -25,16 +29,10 @@ export function requirePostgres(config: Readonly<Config>, what: string): string 
   return config.database.url;
 }
 
-/**
- * `kigen run` in one process sends through SMTP_URL / MAIL_FROM only: a KIGEN_SENDERS list there
- * would be ignored silently, so it is refused with the way out.
- */
-export function refuseSenderListInProcess(config: Readonly<Config>): void {
+/** True when KIGEN_SENDERS lists sender accounts (rather than the one sender of SMTP_URL / MAIL_FROM). */
+export function usesSenderList(config: Readonly<Config>): boolean {
   const only = config.senders[0];
-  if (config.senders.length > 1 || (only && only.name !== 'default'))
-    throw new ConfigError([
-      'KIGEN_SENDERS: sender accounts are used by kigen worker; run with --via-workers (PostgreSQL), or unset KIGEN_SENDERS and use SMTP_URL',
-    ]);
+  return config.senders.length > 1 || (only !== undefined && only.name !== 'default');
 }
 
 function queueOptions(
@@ -58,9 +56,10 @@ function queueOptions(
 async function workUntilStopped(
   config: Readonly<Config>,
   url: string,
-  options: { schedule: boolean; announce: string },
+  options: { schedule: boolean; announce: string; json?: boolean },
   beforeWork?: (boss: PgBoss, app: App) => Promise<void>,
 ): Promise<void> {
+  const cpuStart = process.cpuUsage();
   const app = await openApp(config);
   const channels = createSenderChannels(config);
   const stop = new AbortController();
@@ -69,10 +68,36 @@ async function workUntilStopped(
     stop.abort();
   });
   let boss: PgBoss | null = null;
+  let tally: WorkerTally | null = null;
+  let listener: MetricsListener | null = null;
   try {
-    boss = await openQueue(queueOptions(config, url, { schedule: options.schedule }));
-    await beforeWork?.(boss, app);
-    await startWorker({ boss, config, db: app.db, logger: app.logger, channels, stop: stop.signal });
+    const queue = await openQueue(queueOptions(config, url, { schedule: options.schedule }));
+    boss = queue;
+    await beforeWork?.(queue, app);
+    // KIGEN_METRICS_PORT: /metrics with the send counters of this worker and the queue's depth.
+    const metrics =
+      config.metrics.port === null
+        ? null
+        : createKigenMetrics({
+            source: () => createMetricsSource(app.db),
+            dailyQuota: config.delivery.dailyQuota,
+            logger: app.logger,
+            queue: () => queueStatus(queue),
+          });
+    if (metrics && config.metrics.port !== null) {
+      const { host, port, token } = config.metrics;
+      listener = await startMetricsListener({ host, port, token, metrics, logger: app.logger });
+      process.stderr.write(`metrics: ${listener.url}\n`);
+    }
+    tally = await startWorker({
+      boss: queue,
+      config,
+      db: app.db,
+      logger: app.logger,
+      channels,
+      stop: stop.signal,
+      ...(metrics ? { metrics: metrics.run } : {}),
+    });
     process.stderr.write(
       `${options.announce} (pid ${process.pid}, senders: ${config.senders.map((s) => s.name).join(', ')})\n`,
     );
@@ -82,10 +107,65 @@ async function workUntilStopped(
   } finally {
     stop.abort();
     await boss?.stop({ graceful: true, timeout: 30_000 });
+    await listener?.close();
     await channels.close();
+    const statements = app.db.stats.snapshot();
     await app.close();
     shutdown.dispose();
+    if (tally) printWorkerSummary(workerSummary(tally, statements, cpuStart), Boolean(options.json));
   }
+}
+
+/** What a worker process did from start to stop: its exit summary. */
+export interface WorkerSummary {
+  pid: number;
+  jobs: WorkerTally['jobs'] & { total: number; failed: number };
+  sent: WorkerTally['sent'];
+  failed: WorkerTally['failed'];
+  /** kigen's own statements (ledger, plan, runs); pg-boss's fetch/complete/heartbeat are not counted. */
+  statements: Record<StatementKind, number>;
+  /** kigen statements (all kinds) per job that ended. */
+  statementsPerJob: number;
+  /** CPU time of the process (user + system) from start to stop, ms. */
+  cpuMs: number;
+  /** CPU ms per email sent by this worker. */
+  cpuMsPerEmail: number | null;
+  peakRssBytes: number;
+}
+
+function workerSummary(
+  tally: WorkerTally,
+  statements: Record<StatementKind, number>,
+  cpuStart: NodeJS.CpuUsage,
+): WorkerSummary {
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = Math.round((cpu.user + cpu.system) / 100) / 10;
+  const total = Object.values(tally.jobs).reduce((a, b) => a + b, 0);
+  const allStatements = Object.values(statements).reduce((a, b) => a + b, 0);
+  return {
+    pid: process.pid,
+    jobs: { ...tally.jobs, total, failed: tally.failedJobs },
+    sent: tally.sent,
+    failed: tally.failed,
+    statements,
+    statementsPerJob: total > 0 ? Math.round((allStatements / total) * 10) / 10 : 0,
+    cpuMs,
+    cpuMsPerEmail: tally.sent.email > 0 ? Math.round((cpuMs / tally.sent.email) * 1000) / 1000 : null,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+function printWorkerSummary(summary: WorkerSummary, json: boolean): void {
+  if (json) {
+    printJson({ worker: summary });
+    return;
+  }
+  const j = summary.jobs;
+  process.stderr.write(
+    `kigen worker (pid ${summary.pid}) stopped: ${j.total} jobs (run ${j.run}, plan ${j.plan}, send email ${j.sendEmail}, send push ${j.sendPush}, watch ${j.watch}; ${j.failed} failed), ` +
+      `${summary.sent.email} emails and ${summary.sent.push} pushes sent, ${summary.statementsPerJob} statements per job, ` +
+      `CPU ${(summary.cpuMs / 1000).toFixed(1)} s${summary.cpuMsPerEmail !== null ? ` (${summary.cpuMsPerEmail} ms per email)` : ''}\n`,
+  );
 }
 
 /** `kigen run --via-workers`: enqueue the date and follow it; the summary and exit code are as in-process. */
@@ -191,11 +271,16 @@ export function registerWorkerCommands(program: Command): void {
       .description(
         'work the job queue: plan and send runs handed over by kigen run --via-workers or kigen schedule (PostgreSQL)',
       )
-      .option('--concurrency <n>', 'messages in flight at once per send job'),
+      .option('--concurrency <n>', 'messages in flight at once per send job')
+      .option('--json', 'on stop, print what this worker did (jobs, emails, statements, CPU) as JSON', false),
   ).action(async (opts) => {
     const config = configFrom(opts, { concurrency: 'KIGEN_SEND_CONCURRENCY' });
     const url = requirePostgres(config, 'kigen worker');
-    await workUntilStopped(config, url, { schedule: false, announce: 'kigen worker: working the job queue' });
+    await workUntilStopped(config, url, {
+      schedule: false,
+      announce: 'kigen worker: working the job queue',
+      json: Boolean(opts.json),
+    });
   });
 
   const queue = program.command('queue').description('the job queue of the distributed mode (PostgreSQL)');
