@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import { KigenError } from '../config/errors.ts';
 import type { Db } from '../db/database.ts';
 import { createQueuedRunStore } from '../db/lease-queries.ts';
+import { pruneData } from '../db/retention.ts';
 import { createPlanReader } from '../db/run-store.ts';
 import { calendarDateIn } from '../domain/calendar-date.ts';
 import type { ChannelName } from '../domain/types.ts';
@@ -59,6 +60,8 @@ interface WatchJobData {
   pass: number;
   requeues: number;
   startedAt: number;
+  /** Started by the schedule: retention (kigen prune) is applied once the run has finished. */
+  scheduled?: boolean;
 }
 
 export interface WorkerContext {
@@ -132,6 +135,12 @@ export interface WorkerTally {
 export async function startWorker(ctx: WorkerContext): Promise<WorkerTally> {
   const { boss, config, db, logger } = ctx;
   const store = createQueuedRunStore(db);
+  // As the in-process schedule does: retention (kigen prune) after the day's scheduled run, or after the
+  // day was skipped (weekend, holiday); pruning never touches a run that is still running.
+  const applyRetention = async (runDate: string) => {
+    const pruned = await pruneData(db, config.retention);
+    logger.info({ runDate, pruned }, 'retention applied');
+  };
   const senders = senderCapacities(config);
   const tally: WorkerTally = {
     jobs: { run: 0, plan: 0, sendEmail: 0, sendPush: 0, watch: 0 },
@@ -213,6 +222,7 @@ export async function startWorker(ctx: WorkerContext): Promise<WorkerTally> {
           owner: 'kigen worker',
         },
       );
+      if (started.kind === 'skipped' && data.scheduled) await applyRetention(runDate);
       if (started.kind !== 'started') return { result: started.kind };
       const { run, attempt, chunks, offices } = started;
       const base = { runId: run.id, runDate, scope: data.scope, attempt };
@@ -237,6 +247,7 @@ export async function startWorker(ctx: WorkerContext): Promise<WorkerTally> {
             pass: 0,
             requeues: 0,
             startedAt: Date.now(),
+            scheduled: Boolean(data.scheduled),
           } satisfies WatchJobData,
           startAfter: 1,
         },
@@ -328,7 +339,10 @@ export async function startWorker(ctx: WorkerContext): Promise<WorkerTally> {
         { ...d, timeZone: config.timeZone, pushEnabled },
         senders,
       );
-      if (result.kind === 'finished') return { status: result.summary.status };
+      if (result.kind === 'finished') {
+        if (d.scheduled) await applyRetention(d.runDate);
+        return { status: result.summary.status };
+      }
       let requeues = d.requeues;
       if (result.kind === 'requeue') {
         requeues += 1;

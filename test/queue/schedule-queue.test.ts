@@ -35,9 +35,12 @@ describe.skipIf(!onPostgres)('the queued schedule and the dead-letter queue on P
     targets.push(target);
     const prepared = await target.prepare();
     const server = await sink();
-    const env = { ...prepared.env, SMTP_URL: server.url };
-    const schedulers = [start('schedule', env), start('schedule', env), start('schedule', env)];
+    const env = { ...prepared.env, SMTP_URL: server.url, KIGEN_RETAIN_AUDIT_DAYS: '30', LOG_LEVEL: 'info' };
     const { db } = await prepared.open();
+    // Retention runs after the scheduled run (or the skipped day): the old audit row goes, the newer stays.
+    await sql`INSERT INTO audit_logs (action, created_at) VALUES
+      ('test.old', now() - interval '31 days'), ('test.recent', now() - interval '29 days')`.execute(db.k);
+    const schedulers = [start('schedule', env), start('schedule', env), start('schedule', env)];
     let status = 'running';
     for (let i = 0; i < 240 && (status === 'running' || status === 'none'); i++) {
       await new Promise((r) => setTimeout(r, 500));
@@ -59,9 +62,26 @@ describe.skipIf(!onPostgres)('the queued schedule and the dead-letter queue on P
       expect(server.count).toBe(40);
       expect([...messageIdCounts(server).values()].every((n) => n === 1)).toBe(true);
     }
+    const testAudit = async () =>
+      (
+        await sql<{
+          action: string;
+        }>`SELECT action FROM audit_logs WHERE action LIKE 'test.%' ORDER BY action`.execute(db.k)
+      ).rows.map((r) => r.action);
+    let audit = await testAudit();
+    for (let i = 0; i < 60 && audit.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      audit = await testAudit();
+    }
+    expect(audit).toEqual(['test.recent']);
     for (const s of schedulers) s.child.kill('SIGTERM');
     const exits = await Promise.all(schedulers.map((s) => s.result));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+    const applied = exits.flatMap((e) =>
+      e.stderr.split('\n').filter((l) => l.includes('"msg":"retention applied"')),
+    );
+    expect(applied).toHaveLength(1);
+    expect(JSON.parse(applied[0] ?? '{}').pruned).toMatchObject({ deletedAuditRows: 1 });
   }, 180_000);
 
   it('a job that keeps failing ends in the dead-letter queue; kigen queue status shows it and redrive moves it back', async () => {
