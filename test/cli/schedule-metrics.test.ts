@@ -32,7 +32,7 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promi
 }
 
 // The in-process schedule (embedded database). On PostgreSQL `kigen schedule` works the job queue
-// (src/queue/), which does not serve /metrics yet: README, Monitoring.
+// (src/queue/) and serves a worker's /metrics: test/queue/worker-processes.test.ts.
 describe.each(testEngines().filter((e) => e === 'pglite'))('kigen schedule metrics on %s', (engine) => {
   let target: CliTarget;
   const sink = smtpSinksPerTest();
