@@ -446,9 +446,12 @@ export async function applyStaged(session: CopySession): Promise<ImportResult> {
   return result;
 }
 
-/** Fresh statistics after a large import, or the next run's planner guesses. */
+/**
+ * Fresh statistics after a large import, or the next run's planner guesses; and the visibility map, or the
+ * plan's index-only scans read the table for every row until autovacuum (if on) gets there.
+ */
 export async function analyzeImported(db: Db): Promise<void> {
-  await sql`ANALYZE offices, staffs, office_staffs, welfare_recipients, support_plan_cycles, plan_deliverables`.execute(
+  await sql`VACUUM (ANALYZE) offices, staffs, office_staffs, welfare_recipients, support_plan_cycles, plan_deliverables`.execute(
     db.k,
   );
 }
