@@ -1,9 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=256
+#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=256 --liftoff-only
 // Launcher for `npx kigen …` and for a production install (`npm ci --omit=dev`). The CLI is
 // TypeScript run by Node's type stripping (Node 22.18 and later; kigen is tested on 24). kigen
 // ships Node 24 as its dependency `node`: when the Node reading this file cannot strip types (a
 // system Node 20, say), the CLI runs as a child of that Node 24 instead. Keep this file plain
-// JavaScript that old Nodes can parse: it is the only file they read. The shebang's heap limits
+// JavaScript that old Nodes can parse: it is the only file they read. The shebang's flags
 // (src/cli/node-flags.ts says why) are passed to that Node 24 as well.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shebang's flags (test/cli/node-flags.test.ts keeps them equal to src/cli/node-flags.ts). */
-const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+/** The shebang's flags: heap limits and --liftoff-only (test/cli/node-flags.test.ts keeps them equal to src/cli/node-flags.ts). */
+const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256', '--liftoff-only'];
 
 if (process.features.typescript) {
   await import('../src/cli/main.ts');

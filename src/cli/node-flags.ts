@@ -1,4 +1,4 @@
-// The V8 heap limits kigen starts with (bin/kigen.js's shebang and its launcher for old Nodes, and the
+// The V8 flags kigen starts with (bin/kigen.js's shebang and its launcher for old Nodes, and the
 // npm scripts carry the same; test/cli/node-flags.test.ts keeps them in step). A run allocates a lot
 // of short-lived text (rendered emails, MIME: ~130 KB per email); with V8's defaults the young
 // generation alone grows to 128 MB, and a 500-office run grew RSS by 157.6 MB (P5's limit: 35 MB).
@@ -11,4 +11,15 @@
 // Not --v8-pool-size=1 or --optimize-for-size any more: with them a command sometimes did its work
 // and then never exited (V8's shutdown deadlocked with its single helper thread, nodejs/node#54918;
 // test/cli/exits.test.ts).
-export const KIGEN_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
+// - --liftoff-only: the embedded engine (PGlite) is a 9 MB WebAssembly module. By default V8 recompiles
+//   its hot functions with TurboFan on a background thread; one of them (~105 KB) took ~8 s of CPU and
+//   ~600 MB of compiler memory on every open, and Node waits for that compile before a process can end.
+//   With Liftoff's code only, `kigen alerts` on the demo data peaked at 197-223 MB instead of 678-684 MB
+//   and ended in ~3 s instead of ~6 s; a 500-office dry run on PGlite planned faster (0.52-0.65 s
+//   against 0.82-1.24 s) because no compile competes for the cores (docs/embedded-start-up.md).
+//   kigen has no other WebAssembly: on PostgreSQL the flag changes nothing.
+export const KIGEN_NODE_FLAGS = [
+  '--max-semi-space-size=4',
+  '--max-old-space-size=256',
+  '--liftoff-only',
+] as const;

@@ -10,8 +10,9 @@ const flags = KIGEN_NODE_FLAGS.join(' ');
 const bin = readFileSync(new URL('bin/kigen.js', root), 'utf8');
 
 describe('kigen node flags', () => {
-  it('are only heap limits: no single V8 helper thread, no --optimize-for-size (issue 11)', () => {
-    for (const flag of KIGEN_NODE_FLAGS) expect(flag).toMatch(/^--max-(semi|old)-space-size=\d+$/);
+  it('are heap limits and --liftoff-only: no single V8 helper thread, no --optimize-for-size (issue 11)', () => {
+    for (const flag of KIGEN_NODE_FLAGS)
+      expect(flag).toMatch(/^(--max-(semi|old)-space-size=\d+|--liftoff-only)$/);
   });
 
   it('bin/kigen.js starts node with them', () => {
