@@ -94,7 +94,6 @@ export function createKigenMetrics(options: KigenMetricsOptions): KigenMetrics {
   }
 
   // Scrape-time gauges. When no database is open the last values read are kept.
-  let lastRuns: LastRunRow[] = [];
   let lastSent: number | null = null;
   const readSent = async () => {
     lastSent = (await read('the emails sent in 24 h', (s) => s.emailsSentLast24h())) ?? lastSent;
@@ -110,15 +109,7 @@ export function createKigenMetrics(options: KigenMetricsOptions): KigenMetrics {
     }
   };
   // The registry collects every metric at once: both run gauges share one read of the runs table.
-  let runsRead: Promise<LastRunRow[]> | null = null;
-  const readRuns = (): Promise<LastRunRow[]> => {
-    runsRead ??= read('the runs table', (s) => s.lastCompletedRuns()).then((rows) => {
-      runsRead = null;
-      lastRuns = rows ?? lastRuns;
-      return lastRuns;
-    });
-    return runsRead;
-  };
+  const readRuns = sharedRead<LastRunRow[]>([], () => read('the runs table', (s) => s.lastCompletedRuns()));
   new Gauge({
     name: 'kigen_run_last_success_timestamp_seconds',
     help: 'When the last completed run of a data scope finished (from the runs table)',
@@ -157,27 +148,12 @@ export function createKigenMetrics(options: KigenMetricsOptions): KigenMetrics {
   if (options.queue) {
     const readQueue = options.queue;
     // The three gauges share one read of the queue per scrape.
-    let queueRead: Promise<QueueGaugeValues | undefined> | null = null;
-    let lastQueue: QueueGaugeValues | undefined;
-    const readQueueOnce = () => {
-      queueRead ??= readQueue()
-        .then(
-          (v) => v,
-          (error: unknown) => {
-            options.logger?.warn(
-              { err: error },
-              'metrics: could not read the job queue; serving the last value',
-            );
-            return lastQueue;
-          },
-        )
-        .then((v) => {
-          queueRead = null;
-          lastQueue = v ?? lastQueue;
-          return lastQueue;
-        });
-      return queueRead;
-    };
+    const readQueueOnce = sharedRead<QueueGaugeValues | undefined>(undefined, () =>
+      readQueue().catch((error: unknown) => {
+        options.logger?.warn({ err: error }, 'metrics: could not read the job queue; serving the last value');
+        return undefined;
+      }),
+    );
     new Gauge({
       name: 'kigen_queue_jobs',
       help: 'Jobs of the distributed mode by queue and state (ready, deferred = waiting for a start time or retry, active, failed)',
@@ -230,5 +206,23 @@ export function createKigenMetrics(options: KigenMetricsOptions): KigenMetrics {
     async refresh() {
       await Promise.all([readRuns(), options.dailyQuota > 0 ? readSent() : undefined]);
     },
+  };
+}
+
+/**
+ * One read shared by the gauges a scrape collects at once (the registry asks them together): callers
+ * while a read is in flight get its result; a read that gives nothing (failed, or no database open)
+ * leaves the last value in place.
+ */
+function sharedRead<T>(initial: T, fetch: () => Promise<T | undefined>): () => Promise<T> {
+  let last = initial;
+  let inFlight: Promise<T> | null = null;
+  return () => {
+    inFlight ??= fetch().then((value) => {
+      inFlight = null;
+      if (value !== undefined) last = value;
+      return last;
+    });
+    return inFlight;
   };
 }
